@@ -1,0 +1,162 @@
+import { resolve } from 'node:path';
+import { type z } from 'zod';
+import {
+  type SettingKey,
+  settings,
+  type hypervisorAdapters,
+  type ansibleAdapters,
+} from './settings';
+
+/** Berth's configuration, validated; read once at start-up and passed inward as data. */
+export interface BerthConfig {
+  readonly profile: 'embedded' | 'production';
+  readonly dataDir: string;
+  readonly database:
+    | { readonly driver: 'sqlite'; readonly path: string }
+    | { readonly driver: 'postgresql'; readonly url: string };
+  readonly temporal: {
+    /** Unset: `npm start` runs a dev server on devPort. */
+    readonly configuredAddress: string | undefined;
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    readonly devPort: number;
+    readonly uiPort: number;
+    readonly cli: string | undefined;
+  };
+  readonly api: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  readonly adapters: {
+    readonly hypervisor: (typeof hypervisorAdapters)[number];
+    readonly ansible: (typeof ansibleAdapters)[number];
+  };
+  /** Signs per-VM callback tokens. Never log it. */
+  readonly secretKey: Buffer;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly provisioning: {
+    readonly installTimeoutSeconds: number;
+    readonly cpus: number;
+    readonly memoryMb: number;
+    readonly diskGb: number;
+  };
+  readonly network: {
+    readonly zone: string;
+    readonly hostnamePrefix: string;
+    readonly ipv4Pool: string;
+    readonly ipv6Pool: string;
+  };
+  readonly simulated: { readonly installDelayMs: number };
+  readonly worker: { readonly shutdownGraceSeconds: number };
+}
+
+/** Start-up refuses to continue; `problems` lists every invalid or missing setting. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Values = { [K in SettingKey]: z.output<(typeof settings)[K]['schema']> | undefined };
+
+/**
+ * Validates the environment against the settings table and returns the configuration, or throws
+ * one ConfigError naming every problem. Values of sensitive settings never appear in messages.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
+  const problems: string[] = [];
+  const values = {} as Record<SettingKey, unknown>;
+
+  for (const key of Object.keys(settings) as SettingKey[]) {
+    const setting = settings[key];
+    const raw = env[setting.env];
+    const text =
+      raw === undefined || raw === '' ? ('default' in setting ? setting.default : undefined) : raw;
+    if (text === undefined) {
+      if (!('optional' in setting && setting.optional)) problems.push(`${setting.env} is required`);
+      values[key] = undefined;
+      continue;
+    }
+    const parsed = setting.schema.safeParse(text);
+    if (parsed.success) {
+      values[key] = parsed.data;
+    } else {
+      const shown = 'sensitive' in setting && setting.sensitive ? '' : ` (got "${text}")`;
+      problems.push(
+        `${setting.env}: ${parsed.error.issues.map((i) => i.message).join('; ')}${shown}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const v = values as Values;
+
+  const dataDir = resolve(v.dataDir!);
+  const database = parseDatabaseUrl(v.databaseUrl ?? `sqlite:${dataDir}/berth.sqlite`);
+  const profile = v.profile!;
+  if (profile === 'production') {
+    for (const key of ['hypervisor', 'ansible'] as const) {
+      if (v[key] === 'simulated') {
+        problems.push(
+          `${settings[key].env}=simulated is refused by the production profile: choose a real adapter`,
+        );
+      }
+    }
+    if (database.driver !== 'postgresql') {
+      problems.push('DATABASE_URL must name a PostgreSQL database in the production profile');
+    }
+    if (v.temporalAddress === undefined) {
+      problems.push('TEMPORAL_ADDRESS is required in the production profile');
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const apiHost = v.apiHost!;
+  const apiPort = v.apiPort!;
+  return {
+    profile,
+    dataDir,
+    database,
+    temporal: {
+      configuredAddress: v.temporalAddress,
+      address: v.temporalAddress ?? `127.0.0.1:${v.temporalDevPort}`,
+      namespace: v.temporalNamespace!,
+      taskQueue: v.temporalTaskQueue!,
+      devPort: v.temporalDevPort!,
+      uiPort: v.temporalUiPort!,
+      cli: v.temporalCli,
+    },
+    api: {
+      host: apiHost,
+      port: apiPort,
+      publicUrl: (v.publicUrl ?? `http://${urlHost(apiHost)}:${apiPort}`).replace(/\/+$/, ''),
+    },
+    adapters: { hypervisor: v.hypervisor!, ansible: v.ansible! },
+    secretKey: Buffer.from(v.secretKey!, 'base64'),
+    logLevel: v.logLevel!,
+    provisioning: {
+      installTimeoutSeconds: v.installTimeoutSeconds!,
+      cpus: v.vmCpus!,
+      memoryMb: v.vmMemoryMb!,
+      diskGb: v.vmDiskGb!,
+    },
+    network: {
+      zone: v.dnsZone!,
+      hostnamePrefix: v.hostnamePrefix!,
+      ipv4Pool: v.ipv4Pool!,
+      ipv6Pool: v.ipv6Pool!,
+    },
+    simulated: { installDelayMs: v.simulatedInstallDelayMs! },
+    worker: { shutdownGraceSeconds: v.workerShutdownGraceSeconds! },
+  };
+}
+
+function parseDatabaseUrl(url: string): BerthConfig['database'] {
+  if (url.startsWith('sqlite:'))
+    return { driver: 'sqlite', path: resolve(url.slice('sqlite:'.length)) };
+  return { driver: 'postgresql', url };
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

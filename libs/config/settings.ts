@@ -1,0 +1,210 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable Berth reads, with its type, default and meaning. This table is the
+ * single source for validation (config.ts), the README's configuration table
+ * (`npm run config:table`) and the docker-compose check.
+ */
+export interface Setting {
+  /** Environment variable name. */
+  readonly env: string;
+  /** One line for the README. */
+  readonly description: string;
+  /** Default as the text a user would type; absent means required (or optional when `optional`). */
+  readonly default?: string;
+  /** May be left unset without a default. */
+  readonly optional?: boolean;
+  /** Never printed: redacted in logs, errors and the README. */
+  readonly sensitive?: boolean;
+  /** Parses the text form. */
+  readonly schema: z.ZodType;
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const adapter = <T extends readonly [string, ...string[]]>(names: T) => z.enum(names);
+
+/** Adapters that exist today; each later issue adds its real adapter to these lists. */
+export const hypervisorAdapters = ['simulated'] as const;
+export const ansibleAdapters = ['simulated'] as const;
+
+export const settings = {
+  profile: {
+    env: 'BERTH_PROFILE',
+    description:
+      '`embedded` (one machine, SQLite, simulated adapters allowed) or `production` (refuses simulated adapters)',
+    default: 'embedded',
+    schema: z.enum(['embedded', 'production']),
+  },
+  dataDir: {
+    env: 'BERTH_DATA_DIR',
+    description:
+      'Folder for the embedded SQLite database, the Temporal dev server file and the secret key',
+    default: './data',
+    schema: z.string().min(1),
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    description:
+      '`sqlite:<file>` or `postgresql://user:pass@host:port/db`; default is `sqlite:<BERTH_DATA_DIR>/berth.sqlite`',
+    optional: true,
+    sensitive: true,
+    schema: z
+      .string()
+      .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must start with sqlite: or postgresql://'),
+  },
+  temporalAddress: {
+    env: 'TEMPORAL_ADDRESS',
+    description:
+      'host:port of a Temporal frontend to use; when unset, `npm start` runs a dev server and the others use 127.0.0.1:<TEMPORAL_DEV_PORT>',
+    optional: true,
+    schema: z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port'),
+  },
+  temporalNamespace: {
+    env: 'TEMPORAL_NAMESPACE',
+    description: 'Temporal namespace',
+    default: 'default',
+    schema: z.string().min(1).max(200),
+  },
+  temporalTaskQueue: {
+    env: 'TEMPORAL_TASK_QUEUE',
+    description: 'Default task queue of workflows and activities',
+    default: 'berth',
+    schema: z.string().min(1).max(200),
+  },
+  temporalDevPort: {
+    env: 'TEMPORAL_DEV_PORT',
+    description: 'Port of the Temporal dev server that `npm start` runs',
+    default: '7233',
+    schema: port,
+  },
+  temporalUiPort: {
+    env: 'TEMPORAL_UI_PORT',
+    description: 'Port of the Temporal UI of that dev server',
+    default: '8233',
+    schema: port,
+  },
+  temporalCli: {
+    env: 'TEMPORAL_CLI',
+    description:
+      'Path of the `temporal` CLI; otherwise PATH, then tools/venv/bin/temporal, then tools/go/bin/temporal',
+    optional: true,
+    schema: z.string().min(1),
+  },
+  apiHost: {
+    env: 'BERTH_API_HOST',
+    description: 'Address the API listens on',
+    default: '127.0.0.1',
+    schema: z.string().min(1),
+  },
+  apiPort: {
+    env: 'BERTH_API_PORT',
+    description: 'Port the API listens on',
+    default: '4000',
+    schema: port,
+  },
+  publicUrl: {
+    env: 'BERTH_PUBLIC_URL',
+    description:
+      'Base URL at which servers reach the API (install callbacks); default http://<BERTH_API_HOST>:<BERTH_API_PORT>',
+    optional: true,
+    schema: z.url({ protocol: /^https?$/ }),
+  },
+  hypervisor: {
+    env: 'HYPERVISOR',
+    description: `Hypervisor adapter: ${hypervisorAdapters.map((a) => `\`${a}\``).join(', ')}`,
+    default: 'simulated',
+    schema: adapter(hypervisorAdapters),
+  },
+  ansible: {
+    env: 'ANSIBLE',
+    description: `Configuration adapter: ${ansibleAdapters.map((a) => `\`${a}\``).join(', ')}`,
+    default: 'simulated',
+    schema: adapter(ansibleAdapters),
+  },
+  secretKey: {
+    env: 'BERTH_SECRET_KEY',
+    description:
+      'Base64 of at least 32 random bytes; signs per-VM callback tokens. `npm start` creates one in the data folder',
+    sensitive: true,
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64')
+      .refine((s) => Buffer.from(s, 'base64').length >= 32, 'must decode to at least 32 bytes'),
+  },
+  logLevel: {
+    env: 'BERTH_LOG_LEVEL',
+    description: 'pino log level',
+    default: 'info',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  },
+  installTimeoutSeconds: {
+    env: 'BERTH_INSTALL_TIMEOUT_SECONDS',
+    description: "How long provisioning waits for a new server's install callback",
+    default: '1800',
+    schema: positiveInt,
+  },
+  vmCpus: {
+    env: 'BERTH_VM_CPUS',
+    description: 'CPUs of a new server',
+    default: '1',
+    schema: positiveInt.max(64),
+  },
+  vmMemoryMb: {
+    env: 'BERTH_VM_MEMORY_MB',
+    description: 'Memory of a new server, MiB',
+    default: '1024',
+    schema: positiveInt.min(256).max(1_048_576),
+  },
+  vmDiskGb: {
+    env: 'BERTH_VM_DISK_GB',
+    description: 'Disk of a new server, GiB',
+    default: '20',
+    schema: positiveInt.max(65_536),
+  },
+  dnsZone: {
+    env: 'BERTH_DNS_ZONE',
+    description: "Zone that holds the servers' host names",
+    default: 'sites.berth.test',
+    schema: z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/,
+        'must be a lower-case DNS name',
+      ),
+  },
+  hostnamePrefix: {
+    env: 'BERTH_HOSTNAME_PREFIX',
+    description: 'Allocated host names are `<prefix><n>` inside BERTH_DNS_ZONE',
+    default: 'web-',
+    schema: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'must be a lower-case DNS label prefix'),
+  },
+  ipv4Pool: {
+    env: 'BERTH_IPV4_POOL',
+    description:
+      'IPv4 CIDR that server addresses come from (the first and last addresses are kept)',
+    default: '192.0.2.0/24',
+    schema: z.cidrv4(),
+  },
+  ipv6Pool: {
+    env: 'BERTH_IPV6_POOL',
+    description: 'IPv6 CIDR that server addresses come from',
+    default: '2001:db8:b0::/64',
+    schema: z.cidrv6(),
+  },
+  simulatedInstallDelayMs: {
+    env: 'BERTH_SIMULATED_INSTALL_MS',
+    description:
+      'How long the simulated hypervisor takes to "install" a server before it calls back',
+    default: '200',
+    schema: z.coerce.number().int().min(0).max(600_000),
+  },
+  workerShutdownGraceSeconds: {
+    env: 'BERTH_WORKER_SHUTDOWN_GRACE_SECONDS',
+    description: 'How long a stopping worker lets running activities finish',
+    default: '30',
+    schema: positiveInt.max(3600),
+  },
+} as const satisfies Record<string, Setting>;
+
+export type SettingKey = keyof typeof settings;
