@@ -1,0 +1,73 @@
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+
+/**
+ * A machine of the simulated hypervisor. Kept in Berth's database so that, like a real
+ * hypervisor's, it outlives the worker that created it.
+ */
+@Entity({ tableName: 'simulated_vm' })
+export class SimulatedVm {
+  /** The Berth VM id: the key that makes creation idempotent. */
+  @PrimaryKey({ type: 'string', length: 36 })
+  vmId: string;
+
+  @Property({ type: 'string', length: 60 })
+  ref: string;
+
+  @Property({ type: 'string', length: 253 })
+  hostname: string;
+
+  @Property({ type: 'string', length: 15 })
+  ipv4: string;
+
+  @Property({ type: 'string', length: 39 })
+  ipv6: string;
+
+  @Property({ type: 'integer' })
+  cpus: number;
+
+  @Property({ type: 'integer' })
+  memoryMb: number;
+
+  @Property({ type: 'integer' })
+  diskGb: number;
+
+  @Enum({ items: ['poweredOn', 'poweredOff'], type: 'string', length: 12 })
+  powerState: 'poweredOn' | 'poweredOff' = 'poweredOn';
+
+  @Enum({ items: ['installing', 'installed'], type: 'string', length: 12 })
+  installState: 'installing' | 'installed' = 'installing';
+
+  @Property({ type: 'string', length: 500 })
+  callbackUrl: string;
+
+  /** The guest's copy of its callback secret, as guestinfo would hold it. */
+  @Property({ type: 'string', length: 100, hidden: true })
+  callbackToken: string;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  constructor(fields: {
+    vmId: string;
+    ref: string;
+    hostname: string;
+    ipv4: string;
+    ipv6: string;
+    cpus: number;
+    memoryMb: number;
+    diskGb: number;
+    callbackUrl: string;
+    callbackToken: string;
+  }) {
+    this.vmId = fields.vmId;
+    this.ref = fields.ref;
+    this.hostname = fields.hostname;
+    this.ipv4 = fields.ipv4;
+    this.ipv6 = fields.ipv6;
+    this.cpus = fields.cpus;
+    this.memoryMb = fields.memoryMb;
+    this.diskGb = fields.diskGb;
+    this.callbackUrl = fields.callbackUrl;
+    this.callbackToken = fields.callbackToken;
+  }
+}

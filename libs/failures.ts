@@ -1,0 +1,74 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/**
+ * The closed list of failure types that activities raise and workflows branch on. Foreign errors
+ * (SQL, HTTP, subprocess) are translated into one of these at the adapter edge.
+ */
+export const failureTypes = [
+  /** No free address or host name is left in the pools. Not retryable. */
+  'AddressPoolExhausted',
+  /** The requested host name belongs to another server. Not retryable. */
+  'HostnameTaken',
+  /** A record the activity needs does not exist. Not retryable. */
+  'RecordNotFound',
+  /** The move the activity was asked to make is not allowed from the current state. */
+  'IllegalTransition',
+  /** The hypervisor refused or failed the call; retried. */
+  'HypervisorUnavailable',
+  /** Configuration of the server failed. */
+  'ConfigurationFailed',
+] as const;
+export type FailureType = (typeof failureTypes)[number];
+
+/** Failure types that retrying cannot fix; workflows list them in their retry policies. */
+export const nonRetryableFailureTypes: FailureType[] = [
+  'AddressPoolExhausted',
+  'HostnameTaken',
+  'RecordNotFound',
+  'IllegalTransition',
+];
+
+export function failure(
+  type: FailureType,
+  message: string,
+  options: { details?: unknown[]; cause?: Error } = {},
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: nonRetryableFailureTypes.includes(type),
+    details: options.details,
+    cause: options.cause,
+  });
+}
+
+/** The failure type of an error raised by an activity or child workflow, if it is one of ours. */
+export function failureTypeOf(error: unknown): FailureType | undefined {
+  let current: unknown = error;
+  while (current instanceof Error) {
+    if (current instanceof ApplicationFailure && current.type) {
+      return (failureTypes as readonly string[]).includes(current.type)
+        ? (current.type as FailureType)
+        : undefined;
+    }
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/**
+ * A short, client-safe description of why an activity or child workflow failed: the failure type
+ * and message of the innermost ApplicationFailure, never a stack or a foreign error's text.
+ */
+export function describeFailure(error: unknown): string {
+  let current: unknown = error;
+  let found: ApplicationFailure | undefined;
+  while (current instanceof Error) {
+    if (current instanceof ApplicationFailure) found = current;
+    current = current.cause;
+  }
+  if (found?.type && (failureTypes as readonly string[]).includes(found.type)) {
+    return `${found.type}: ${found.message}`;
+  }
+  return 'internal error';
+}

@@ -1,0 +1,33 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Structured logs: a constant message plus fields. Anything that looks like a secret is redacted
+ * by path, whatever object it arrives in.
+ */
+export function createLogger(options: { level: string; name: string }): Logger {
+  return pino({
+    name: options.name,
+    level: options.level,
+    redact: {
+      paths: [
+        'token',
+        '*.token',
+        'secretKey',
+        '*.secretKey',
+        'password',
+        '*.password',
+        'authorization',
+        '*.authorization',
+        'headers.authorization',
+        'req.headers.authorization',
+        'databaseUrl',
+        '*.databaseUrl',
+        'taskToken',
+        '*.taskToken',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
