@@ -1,0 +1,62 @@
+import { CompleteAsyncError, Context } from '@temporalio/activity';
+import { callbackToken } from '../../libs/callback-token';
+import { type Orm } from '../../libs/db/orm';
+import { failure } from '../../libs/failures';
+import { registerInstallWaiter } from './install-callback';
+import { type Hypervisor } from './port';
+
+export interface CreateVmInput {
+  vmId: string;
+  siteId: string;
+  hostname: string;
+  ipv4: string;
+  ipv6: string;
+  cpus: number;
+  memoryMb: number;
+  diskGb: number;
+}
+
+export interface InstallReport {
+  installedAt: string;
+}
+
+/**
+ * Hypervisor activities. `createVm` is idempotent (the adapter finds a VM by its Berth id);
+ * `awaitInstallCallback` completes asynchronously when the VM's installer calls the API.
+ */
+export function createHypervisorActivities(deps: {
+  hypervisor: Hypervisor;
+  orm: Orm;
+  secretKey: Buffer;
+  publicUrl: string;
+}) {
+  async function createVm(input: CreateVmInput): Promise<{ ref: string }> {
+    try {
+      const vm = await deps.hypervisor.createVm({
+        ...input,
+        callback: {
+          url: `${deps.publicUrl}/callbacks/vm/${input.vmId}`,
+          // Derived here, inside the activity, so the secret never enters workflow history.
+          token: callbackToken(deps.secretKey, input.vmId),
+        },
+      });
+      return { ref: vm.ref };
+    } catch (error) {
+      throw failure('HypervisorUnavailable', `creating server ${input.vmId} failed`, {
+        cause: error instanceof Error ? error : undefined,
+      });
+    }
+  }
+
+  async function awaitInstallCallback(input: { vmId: string }): Promise<InstallReport> {
+    const token = Buffer.from(Context.current().info.taskToken).toString('base64');
+    const { found, installedAt } = await registerInstallWaiter(deps.orm, input.vmId, token);
+    if (!found) throw failure('RecordNotFound', `server ${input.vmId} does not exist`);
+    if (installedAt) return { installedAt: installedAt.toISOString() };
+    throw new CompleteAsyncError();
+  }
+
+  return { createVm, awaitInstallCallback };
+}
+
+export type HypervisorActivities = ReturnType<typeof createHypervisorActivities>;

@@ -1,0 +1,143 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { Context } from '@temporalio/activity';
+import { type Orm, type Em, forkEm } from '../../libs/db/orm';
+import {
+  IllegalTransitionError,
+  Operation,
+  type OperationStatus,
+  Site,
+  SiteEvent,
+  type SiteStatus,
+  Vm,
+  type VmStatus,
+} from '../../libs/domain';
+import { failure } from '../../libs/failures';
+
+export interface TransitionSiteInput {
+  siteId: string;
+  to: SiteStatus;
+  action: string;
+  summary: string;
+}
+
+export interface RecordVmInput {
+  vmId: string;
+  siteId: string;
+  cpus: number;
+  memoryMb: number;
+  diskGb: number;
+}
+
+/**
+ * Projections of workflow progress into the read model (sites, VMs, operations) and the audit log.
+ * Every activity here is idempotent: a retry after a commit changes nothing and appends no second
+ * event.
+ */
+export function createRecordsActivities(deps: { orm: Orm }) {
+  async function transitionSite(input: TransitionSiteInput): Promise<void> {
+    await forkEm(deps.orm).transactional(async (em) => {
+      const site = await em.findOne(Site, input.siteId);
+      if (!site) throw failure('RecordNotFound', `site ${input.siteId} does not exist`);
+      if (site.status === input.to) return;
+      try {
+        site.moveTo(input.to);
+      } catch (error) {
+        if (error instanceof IllegalTransitionError)
+          throw failure('IllegalTransition', error.message);
+        throw error;
+      }
+      em.persist(event(input.siteId, input.action, input.summary));
+    });
+  }
+
+  async function recordVm(input: RecordVmInput): Promise<void> {
+    const em = forkEm(deps.orm);
+    if (await em.findOne(Vm, input.vmId)) return;
+    try {
+      await em.transactional((tx) => {
+        tx.persist(new Vm({ ...input, id: input.vmId }));
+        tx.persist(event(input.siteId, 'vm.recorded', `server ${input.vmId} recorded`));
+      });
+    } catch (error) {
+      // A retry raced its own first attempt: the row is there, which is all we wanted.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    }
+  }
+
+  async function setVmStatus(input: {
+    vmId: string;
+    status: VmStatus;
+    hypervisorRef?: string;
+    summary: string;
+  }): Promise<void> {
+    await forkEm(deps.orm).transactional(async (em) => {
+      const vm = await em.findOne(Vm, input.vmId);
+      if (!vm) throw failure('RecordNotFound', `server ${input.vmId} does not exist`);
+      if (vm.status === input.status && input.hypervisorRef === undefined) return;
+      vm.status = input.status;
+      if (input.hypervisorRef !== undefined) vm.hypervisorRef = input.hypervisorRef;
+      await appendOnce(em, event(vm.siteId, `vm.${input.status}`, input.summary));
+    });
+  }
+
+  async function reportProgress(input: {
+    operationId: string;
+    progress: number;
+    step: string;
+  }): Promise<void> {
+    const em = forkEm(deps.orm);
+    const operation = await em.findOne(Operation, input.operationId);
+    if (!operation)
+      throw failure('RecordNotFound', `operation ${input.operationId} does not exist`);
+    if (operation.status !== 'running') return;
+    operation.progress = Math.max(operation.progress, Math.min(100, Math.round(input.progress)));
+    operation.step = input.step.slice(0, 200);
+    await em.flush();
+  }
+
+  async function finishOperation(input: {
+    operationId: string;
+    status: Exclude<OperationStatus, 'running'>;
+    error?: string;
+  }): Promise<void> {
+    const em = forkEm(deps.orm);
+    const operation = await em.findOne(Operation, input.operationId);
+    if (!operation)
+      throw failure('RecordNotFound', `operation ${input.operationId} does not exist`);
+    if (operation.status !== 'running') return;
+    operation.status = input.status;
+    operation.finishedAt = new Date();
+    if (input.status === 'succeeded') {
+      operation.progress = 100;
+      operation.step = 'done';
+    } else {
+      operation.step = 'failed';
+      operation.error = (input.error ?? 'failed').slice(0, 500);
+    }
+    await em.flush();
+  }
+
+  return { transitionSite, recordVm, setVmStatus, reportProgress, finishOperation };
+}
+
+export type RecordsActivities = ReturnType<typeof createRecordsActivities>;
+
+/** An audit event attributed to the workflow run and activity that wrote it. */
+function event(siteId: string, action: string, summary: string): SiteEvent {
+  const { activityId, workflowExecution } = Context.current().info;
+  const runId = workflowExecution?.runId ?? null;
+  return new SiteEvent({
+    siteId,
+    actor: 'system',
+    action,
+    summary,
+    workflowId: workflowExecution?.workflowId ?? null,
+    runId,
+    dedupeKey: runId ? `${runId}/${activityId}` : null,
+  });
+}
+
+async function appendOnce(em: Em, row: SiteEvent): Promise<void> {
+  if (row.dedupeKey && (await em.findOne(SiteEvent, { dedupeKey: row.dedupeKey }))) return;
+  em.persist(row);
+}

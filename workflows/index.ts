@@ -1,0 +1,2 @@
+export { provisionVm } from './provision-vm';
+export { site } from './site';
