@@ -1,0 +1,77 @@
+import { type ValidationError } from 'class-validator';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { randomUUID } from 'node:crypto';
+import { type Logger } from '../../../libs/logger';
+
+/** Error codes a client may see in `extensions.code`, and nothing else. */
+export const errorCodes = [
+  'BAD_USER_INPUT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'NOT_FOUND',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** Input that failed validation: names every field at fault. */
+export function badUserInput(problems: FieldProblem[]): GraphQLError {
+  const summary = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+  return new GraphQLError(`Invalid input: ${summary}`, {
+    extensions: { code: 'BAD_USER_INPUT', fields: problems },
+  });
+}
+
+export function serviceUnavailable(what: string): GraphQLError {
+  return new GraphQLError(`${what} is unavailable; try again`, {
+    extensions: { code: 'SERVICE_UNAVAILABLE' },
+  });
+}
+
+/** class-validator results, flattened to `input.field` paths. */
+export function fieldProblems(errors: ValidationError[], prefix = ''): FieldProblem[] {
+  return errors.flatMap((error) => {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...fieldProblems(error.children ?? [], field)];
+  });
+}
+
+/**
+ * The one map from any error to what a client sees: known codes pass through; anything else
+ * becomes INTERNAL_SERVER_ERROR with a correlation id that is also in the log, so no stack, SQL
+ * or internal message reaches a client.
+ */
+export function formatGraphQLError(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (
+      typeof code === 'string' &&
+      (errorCodes as readonly string[]).includes(code) &&
+      code !== 'INTERNAL_SERVER_ERROR'
+    ) {
+      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const correlationId = randomUUID();
+    log.error(
+      { err: unwrap(error), correlationId, path: formatted.path },
+      'graphql request failed',
+    );
+    return {
+      message: `Internal error (correlation id ${correlationId})`,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId },
+    };
+  };
+}
+
+function unwrap(error: unknown): unknown {
+  return error instanceof GraphQLError && error.originalError ? error.originalError : error;
+}

@@ -1,0 +1,289 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { createHash, randomUUID } from 'node:crypto';
+import { type BerthConfig } from '../../../libs/config';
+import { type Em, type Orm, forkEm } from '../../../libs/db/orm';
+import { NetworkConfig, Operation, Site, SiteEvent } from '../../../libs/domain';
+import { searchAttributes, siteWorkflowId } from '../../../libs/temporal/names';
+import { type Logger } from '../../../libs/logger';
+import { type SiteInput, siteWorkflowType } from '../../../workflows/site.messages';
+import { type Principal } from '../auth/principal';
+import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
+import {
+  HostnameTakenError,
+  IdempotencyKeyReusedError,
+  SiteNameTakenError,
+} from '../graphql/user-error';
+import { BERTH_CONFIG, LOGGER, ORM, TEMPORAL_CLIENT } from '../tokens';
+import { type RequestSiteInput } from './request-site.input';
+import { RequestSitePayload, type RequestSiteResult } from './request-site.payload';
+import { decodeSiteCursor, encodeSiteCursor } from './site-cursor';
+import { toOperationModel, toSiteEventModel, toSiteModel } from './site.mapper';
+import { type SiteConnection, type SiteEventModel, type SiteModel } from './site.model';
+
+interface NormalisedRequest {
+  name: string;
+  description: string;
+  contactEmail: string;
+  hostname: string | null;
+}
+
+/**
+ * Site requests and reads. A request writes the site and its provisioning operation, then starts
+ * the site workflow; if the workflow cannot be started, the rows are removed again, so a failed
+ * request leaves nothing behind. Requests with an idempotency key are safe to repeat.
+ */
+@Injectable()
+export class SitesService {
+  constructor(
+    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
+    @Inject(ORM) private readonly orm: Orm,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  async requestSite(principal: Principal, input: RequestSiteInput): Promise<RequestSiteResult> {
+    const request = this.normalise(input);
+    const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    const key = input.idempotencyKey ?? null;
+    const em = forkEm(this.orm);
+
+    if (key !== null) {
+      const existing = await em.findOne(Site, { owner: principal.userId, idempotencyKey: key });
+      if (existing) return this.repeat(existing, fingerprint);
+    }
+    const conflict = await this.findConflict(em, request);
+    if (conflict) return conflict;
+
+    const site = new Site({
+      id: randomUUID(),
+      name: request.name,
+      description: request.description,
+      owner: principal.userId,
+      contactEmail: request.contactEmail,
+      hostnameLabel: request.hostname,
+      idempotencyKey: key,
+      requestFingerprint: fingerprint,
+    });
+    const operation = new Operation({
+      id: randomUUID(),
+      siteId: site.id,
+      kind: 'provision',
+      workflowId: siteWorkflowId(site.id),
+    });
+    try {
+      await em.transactional((tx) => {
+        tx.persist([site, operation]);
+      });
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      // A concurrent request won a race the pre-checks could not see.
+      const again = forkEm(this.orm);
+      if (key !== null) {
+        const raced = await again.findOne(Site, { owner: principal.userId, idempotencyKey: key });
+        if (raced) return this.repeat(raced, fingerprint);
+      }
+      const raceConflict = await this.findConflict(again, request);
+      if (raceConflict) return raceConflict;
+      throw error;
+    }
+
+    try {
+      await this.startSiteWorkflow(site, operation);
+    } catch (error) {
+      this.log.error({ siteId: site.id, err: error }, 'starting the site workflow failed');
+      await forkEm(this.orm).transactional(async (tx) => {
+        await tx.nativeDelete(Operation, { id: operation.id });
+        await tx.nativeDelete(Site, { id: site.id });
+      });
+      throw serviceUnavailable('The workflow engine');
+    }
+    await this.recordRequested(site);
+    this.log.info({ siteId: site.id, operationId: operation.id }, 'site requested');
+    return this.payload(site, operation);
+  }
+
+  async getSite(id: string): Promise<SiteModel | null> {
+    const em = forkEm(this.orm);
+    const site = await em.findOne(Site, { id });
+    if (!site) return null;
+    const network = await em.findOne(
+      NetworkConfig,
+      { siteId: id },
+      { orderBy: { allocatedAt: 'asc' } },
+    );
+    return toSiteModel(site, network ?? undefined);
+  }
+
+  /** Newest first, keyset-paginated; two queries per page whatever its size, plus the count. */
+  async listSites(first: number, after: string | null): Promise<SiteConnection> {
+    const em = forkEm(this.orm);
+    const cursor = after ? decodeSiteCursor(after) : null;
+    const where = cursor
+      ? {
+          $or: [
+            { createdAt: { $lt: cursor.createdAt } },
+            { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
+          ],
+        }
+      : {};
+    const [rows, totalCount] = await Promise.all([
+      em.find(Site, where, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: first + 1 }),
+      forkEm(this.orm).count(Site, {}),
+    ]);
+    const page = rows.slice(0, first);
+    const networks = page.length
+      ? await em.find(NetworkConfig, { siteId: { $in: page.map((s) => s.id) } })
+      : [];
+    const bySite = new Map(networks.map((n) => [n.siteId, n]));
+    const edges = page.map((site) => ({
+      cursor: encodeSiteCursor(site),
+      node: toSiteModel(site, bySite.get(site.id)),
+    }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount,
+    };
+  }
+
+  async siteEvents(siteId: string, first: number): Promise<SiteEventModel[]> {
+    const events = await forkEm(this.orm).find(
+      SiteEvent,
+      { siteId },
+      { orderBy: { id: 'asc' }, limit: first },
+    );
+    return events.map(toSiteEventModel);
+  }
+
+  private normalise(input: RequestSiteInput): NormalisedRequest {
+    const hostname = input.hostname ?? null;
+    const reserved = new RegExp(`^${escapeRegExp(this.config.network.hostnamePrefix)}[0-9]+$`);
+    if (hostname !== null && reserved.test(hostname)) {
+      throw badUserInput([
+        {
+          field: 'hostname',
+          message: `names of the form ${this.config.network.hostnamePrefix}<number> are kept for allocated servers`,
+        },
+      ]);
+    }
+    return {
+      name: input.name.trim(),
+      description: (input.description ?? '').trim(),
+      contactEmail: input.contactEmail.trim(),
+      hostname,
+    };
+  }
+
+  private async findConflict(
+    em: Em,
+    request: NormalisedRequest,
+  ): Promise<RequestSiteResult | null> {
+    if ((await em.count(Site, { name: request.name })) > 0) {
+      return new SiteNameTakenError(`a site named "${request.name}" exists`, 'name');
+    }
+    if (request.hostname !== null) {
+      const fqdn = `${request.hostname}.${this.config.network.zone}`;
+      const taken =
+        (await em.count(Site, { hostnameLabel: request.hostname })) > 0 ||
+        (await em.count(NetworkConfig, { hostname: fqdn })) > 0;
+      if (taken) return new HostnameTakenError(`${fqdn} is taken`, 'hostname');
+    }
+    return null;
+  }
+
+  /** A repeated request: the same site if the input matches, otherwise a typed refusal. */
+  private async repeat(site: Site, fingerprint: string): Promise<RequestSiteResult> {
+    if (site.requestFingerprint !== fingerprint) {
+      return new IdempotencyKeyReusedError(
+        'this idempotency key was used for a different request',
+        'idempotencyKey',
+      );
+    }
+    const em = forkEm(this.orm);
+    const operation = await em.findOneOrFail(
+      Operation,
+      { siteId: site.id, kind: 'provision' },
+      { orderBy: { createdAt: 'asc' } },
+    );
+    // The first attempt may have stopped between writing the rows and starting the workflow.
+    try {
+      await this.startSiteWorkflow(site, operation);
+    } catch (error) {
+      this.log.error({ siteId: site.id, err: error }, 'starting the site workflow failed');
+      throw serviceUnavailable('The workflow engine');
+    }
+    await this.recordRequested(site);
+    const network = await em.findOne(NetworkConfig, { siteId: site.id });
+    return Object.assign(new RequestSitePayload(), {
+      site: toSiteModel(site, network ?? undefined),
+      operation: toOperationModel(operation),
+    });
+  }
+
+  private async startSiteWorkflow(site: Site, operation: Operation): Promise<void> {
+    const input: SiteInput = {
+      siteId: site.id,
+      owner: site.owner,
+      hostnameLabel: site.hostnameLabel,
+      provisionOperationId: operation.id,
+      size: {
+        cpus: this.config.provisioning.cpus,
+        memoryMb: this.config.provisioning.memoryMb,
+        diskGb: this.config.provisioning.diskGb,
+      },
+      installTimeoutSeconds: this.config.provisioning.installTimeoutSeconds,
+    };
+    try {
+      await this.temporal.workflow.start(siteWorkflowType, {
+        taskQueue: this.config.temporal.taskQueue,
+        workflowId: siteWorkflowId(site.id),
+        args: [input],
+        // A repeated start joins the running workflow instead of failing or starting another.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: searchAttributes.siteId, value: site.id },
+          { key: searchAttributes.owner, value: site.owner },
+          { key: searchAttributes.status, value: 'requested' },
+        ],
+      });
+    } catch (error) {
+      // Closed earlier: the site's workflow has run, which is what a repeat asks for.
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw error;
+    }
+  }
+
+  private async recordRequested(site: Site): Promise<void> {
+    const em = forkEm(this.orm);
+    const dedupeKey = `request/${site.id}`;
+    if (await em.findOne(SiteEvent, { dedupeKey })) return;
+    try {
+      await em.persistAndFlush(
+        new SiteEvent({
+          siteId: site.id,
+          actor: site.owner,
+          action: 'site.requested',
+          summary: `site "${site.name}" requested`,
+          workflowId: siteWorkflowId(site.id),
+          dedupeKey,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    }
+  }
+
+  private payload(site: Site, operation: Operation): RequestSitePayload {
+    return Object.assign(new RequestSitePayload(), {
+      site: toSiteModel(site, undefined),
+      operation: toOperationModel(operation),
+    });
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { ConfigError, loadConfig } from '../../libs/config';
+import { openOrm } from '../../libs/db/orm';
+import { createLogger } from '../../libs/logger';
+import { TemporalPinoLogger } from '../../libs/temporal/runtime-logger';
+import { createBerthWorker } from './worker';
+
+/** Worker process: connects, serves the task queue, drains on SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ level: config.logLevel, name: 'berth-worker' });
+  Runtime.install({
+    logger: new TemporalPinoLogger(log.child({ component: 'temporal-sdk' })),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const orm = await openOrm(config.database);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const berth = await createBerthWorker({ config, orm, log, connection });
+  log.info(
+    { taskQueue: config.temporal.taskQueue, temporal: config.temporal.address },
+    'worker started',
+  );
+  try {
+    // The SDK's Runtime shuts the worker down on SIGINT and SIGTERM; run() returns once drained.
+    await berth.run();
+  } finally {
+    await connection.close();
+    await orm.close();
+    log.info('worker stopped');
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(
+    `worker failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});
