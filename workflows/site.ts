@@ -8,7 +8,7 @@ import {
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
-import type { RecordsActivities } from '../activities/records/activities';
+import type { OperationOutcome, RecordsActivities } from '../activities/records/activities';
 import { type SiteStatus } from '../libs/domain/site-status';
 import { describeFailure } from '../libs/failures';
 import { provisionWorkflowId, searchAttributes } from '../libs/temporal/names';
@@ -31,8 +31,13 @@ export async function site(input: SiteInput): Promise<void> {
   };
   setHandler(siteStateQuery, () => state);
 
-  const moveTo = async (to: SiteStatus, action: string, summary: string) => {
-    await records.transitionSite({ siteId: input.siteId, to, action, summary });
+  const moveTo = async (
+    to: SiteStatus,
+    action: string,
+    summary: string,
+    finish?: OperationOutcome,
+  ) => {
+    await records.transitionSite({ siteId: input.siteId, to, action, summary, finish });
     state.status = to;
     upsertSearchAttributes([{ key: searchAttributes.status, value: to }]);
   };
@@ -60,15 +65,17 @@ export async function site(input: SiteInput): Promise<void> {
     });
     state.hostname = server.hostname;
     upsertSearchAttributes([{ key: searchAttributes.hostname, value: server.hostname }]);
-    await moveTo('ready', 'site.ready', `server ${server.hostname} is ready`);
-    await records.finishOperation({ operationId: input.provisionOperationId, status: 'succeeded' });
+    await moveTo('ready', 'site.ready', `server ${server.hostname} is ready`, {
+      operationId: input.provisionOperationId,
+      status: 'succeeded',
+    });
   } catch (error) {
     if (isCancellation(error)) throw error;
-    await moveTo('failed', 'site.failed', `provisioning failed: ${describeFailure(error)}`);
-    await records.finishOperation({
+    const reason = describeFailure(error);
+    await moveTo('failed', 'site.failed', `provisioning failed: ${reason}`, {
       operationId: input.provisionOperationId,
       status: 'failed',
-      error: describeFailure(error),
+      error: reason,
     });
   }
 

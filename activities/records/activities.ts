@@ -18,6 +18,14 @@ export interface TransitionSiteInput {
   to: SiteStatus;
   action: string;
   summary: string;
+  /** Ends this operation in the same transaction, so readers never see one without the other. */
+  finish?: OperationOutcome;
+}
+
+export interface OperationOutcome {
+  operationId: string;
+  status: Exclude<OperationStatus, 'running'>;
+  error?: string;
 }
 
 export interface RecordVmInput {
@@ -38,6 +46,7 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     await forkEm(deps.orm).transactional(async (em) => {
       const site = await em.findOne(Site, input.siteId);
       if (!site) throw failure('RecordNotFound', `site ${input.siteId} does not exist`);
+      if (input.finish) await finish(em, input.finish);
       if (site.status === input.to) return;
       try {
         site.moveTo(input.to);
@@ -95,32 +104,27 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     await em.flush();
   }
 
-  async function finishOperation(input: {
-    operationId: string;
-    status: Exclude<OperationStatus, 'running'>;
-    error?: string;
-  }): Promise<void> {
-    const em = forkEm(deps.orm);
-    const operation = await em.findOne(Operation, input.operationId);
-    if (!operation)
-      throw failure('RecordNotFound', `operation ${input.operationId} does not exist`);
-    if (operation.status !== 'running') return;
-    operation.status = input.status;
-    operation.finishedAt = new Date();
-    if (input.status === 'succeeded') {
-      operation.progress = 100;
-      operation.step = 'done';
-    } else {
-      operation.step = 'failed';
-      operation.error = (input.error ?? 'failed').slice(0, 500);
-    }
-    await em.flush();
-  }
-
-  return { transitionSite, recordVm, setVmStatus, reportProgress, finishOperation };
+  return { transitionSite, recordVm, setVmStatus, reportProgress };
 }
 
 export type RecordsActivities = ReturnType<typeof createRecordsActivities>;
+
+/** Marks a running operation finished; a finished one is left as it is (retries). */
+async function finish(em: Em, outcome: OperationOutcome): Promise<void> {
+  const operation = await em.findOne(Operation, outcome.operationId);
+  if (!operation)
+    throw failure('RecordNotFound', `operation ${outcome.operationId} does not exist`);
+  if (operation.status !== 'running') return;
+  operation.status = outcome.status;
+  operation.finishedAt = new Date();
+  if (outcome.status === 'succeeded') {
+    operation.progress = 100;
+    operation.step = 'done';
+  } else {
+    operation.step = 'failed';
+    operation.error = (outcome.error ?? 'failed').slice(0, 500);
+  }
+}
 
 /** An audit event attributed to the workflow run and activity that wrote it. */
 function event(siteId: string, action: string, summary: string): SiteEvent {
