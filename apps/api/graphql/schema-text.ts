@@ -1,0 +1,23 @@
+import { NestFactory } from '@nestjs/core';
+import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { OperationsResolver } from '../operations/operations.resolver';
+import { SitesResolver } from '../sites/sites.resolver';
+
+/** Every resolver of the API: the schema is built from these. */
+export const resolvers = [SitesResolver, OperationsResolver];
+
+/**
+ * The API's schema as committed in schema.graphql: built from the code-first resolvers, sorted so
+ * that reordering code does not change the file.
+ */
+export async function schemaText(): Promise<string> {
+  const app = await NestFactory.create(GraphQLSchemaBuilderModule, { logger: false });
+  try {
+    await app.init();
+    const schema = await app.get(GraphQLSchemaFactory).create(resolvers);
+    return `${printSchema(lexicographicSortSchema(schema))}\n`;
+  } finally {
+    await app.close();
+  }
+}
