@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
@@ -5,6 +6,11 @@ import { defineConfig } from 'vitest/config';
 // does not emit; SWC does, so tests are compiled with it.
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
+  resolve: {
+    // NestJS requires graphql's CommonJS build; tests must use the same instance, not the .mjs
+    // one Vite would pick, or graphql refuses types "from another module or realm".
+    alias: [{ find: /^graphql$/, replacement: fileURLToPath(import.meta.resolve('graphql')) }],
+  },
   test: {
     include: ['test/**/*.spec.ts'],
     // The Temporal worker's native core and the real servers each test file starts are safest

@@ -1,0 +1,117 @@
+import { type INestApplication } from '@nestjs/common';
+import { type Client } from '@temporalio/client';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createApi } from '../../apps/api/api';
+import { type BerthWorker, createBerthWorker, workflowsPath } from '../../apps/worker/worker';
+import { type BerthConfig } from '../../libs/config';
+import { type Orm } from '../../libs/db/orm';
+import { createLogger } from '../../libs/logger';
+import { testConfig } from './config';
+import { type TestDatabase } from './databases';
+import { freePort } from './free-port';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle, built once per test process (webpack takes a second or two). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  return bundle;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+export interface BerthStack {
+  config: BerthConfig;
+  orm: Orm;
+  temporal: Client;
+  apiUrl: string;
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
+  /** Starts an in-process worker (one is started by startBerth unless `worker: false`). */
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Berth's api (listening on a free loopback port) and, unless told otherwise, its worker, both in
+ * this process, on a real database and a real Temporal server, with a task queue of their own.
+ */
+export async function startBerth(options: {
+  db: TestDatabase;
+  temporal: TestWorkflowEnvironment;
+  taskQueue: string;
+  worker?: boolean;
+  env?: Record<string, string>;
+}): Promise<BerthStack> {
+  const port = await freePort();
+  const config = testConfig({
+    database: options.db.database,
+    temporalAddress: options.temporal.address,
+    apiPort: port,
+    env: { TEMPORAL_TASK_QUEUE: options.taskQueue, ...options.env },
+  });
+  const log = createLogger({ level: config.logLevel, name: 'berth-test' });
+  const app: INestApplication = await createApi({
+    config,
+    orm: options.db.orm,
+    temporal: options.temporal.client,
+    log,
+  });
+  await app.listen(port, '127.0.0.1');
+  const apiUrl = `http://127.0.0.1:${port}`;
+
+  let worker: { berth: BerthWorker; running: Promise<void> } | undefined;
+  const stack: BerthStack = {
+    config,
+    orm: options.db.orm,
+    temporal: options.temporal.client,
+    apiUrl,
+    async graphql<T>(query: string, variables?: Record<string, unknown>) {
+      const response = await fetch(`${apiUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<T>;
+    },
+    async startWorker() {
+      if (worker) return;
+      const berth = await createBerthWorker({
+        config,
+        orm: options.db.orm,
+        log,
+        connection: options.temporal.nativeConnection,
+        workflowBundle: await workflowBundle(),
+      });
+      worker = { berth, running: berth.run() };
+    },
+    async stopWorker() {
+      if (!worker) return;
+      worker.berth.shutdown();
+      await worker.running;
+      worker = undefined;
+    },
+    async stop() {
+      await stack.stopWorker();
+      await app.close();
+    },
+  };
+  if (options.worker !== false) await stack.startWorker();
+  return stack;
+}

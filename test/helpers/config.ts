@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import { type BerthConfig, loadConfig } from '../../libs/config';
+import { type Database } from '../../libs/db/orm';
+
+/** A valid configuration for tests: embedded profile, the given database and Temporal server. */
+export function testConfig(options: {
+  database: Database;
+  temporalAddress: string;
+  apiPort?: number;
+  env?: Record<string, string>;
+}): BerthConfig {
+  const env: Record<string, string> = {
+    BERTH_PROFILE: 'embedded',
+    BERTH_DATA_DIR: '/nonexistent/berth-test-data',
+    DATABASE_URL:
+      options.database.driver === 'sqlite'
+        ? `sqlite:${options.database.path}`
+        : options.database.url,
+    TEMPORAL_ADDRESS: options.temporalAddress,
+    BERTH_SECRET_KEY: randomBytes(32).toString('base64'),
+    BERTH_API_PORT: String(options.apiPort ?? 4000),
+    BERTH_LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'silent',
+    BERTH_SIMULATED_INSTALL_MS: '50',
+    ...options.env,
+  };
+  return loadConfig(env);
+}

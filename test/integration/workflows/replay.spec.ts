@@ -1,0 +1,45 @@
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { workflowBundle } from '../../helpers/berth';
+
+const folder = join(__dirname, '../../fixtures/histories');
+const histories = readdirSync(folder).filter((file) => file.endsWith('.json'));
+
+function load(file: string): unknown {
+  return JSON.parse(readFileSync(join(folder, file), 'utf8'));
+}
+
+/**
+ * Recorded histories (test/fixtures/histories, refreshed with BERTH_RECORD_HISTORIES=1) must replay
+ * with the current workflow code: a change that would break running workflows fails here. Such a
+ * change must go behind `patched()` instead.
+ */
+describe('workflow replay', () => {
+  it('has recorded histories to replay', () => {
+    expect(histories).toEqual(expect.arrayContaining(['site.json', 'provision-vm.json']));
+  });
+
+  it.each(histories)('replays %s with the current workflow code', async (file) => {
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(file));
+  });
+
+  it('rejects a workflow whose commands no longer match the history', async () => {
+    const incompatible = await bundleWorkflowCode({
+      workflowsPath: join(__dirname, '../../fixtures/workflows/site-reordered.ts'),
+      logger: {
+        log: () => undefined,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
+    });
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: incompatible }, load('site.json')),
+    ).rejects.toBeInstanceOf(DeterminismViolationError);
+  });
+});

@@ -1,0 +1,2 @@
+// NestJS and MikroORM read decorator metadata through the Reflect API.
+import 'reflect-metadata';
