@@ -116,7 +116,11 @@ function withSecretKey(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 function startChild(name: 'api' | 'worker', env: NodeJS.ProcessEnv, log: Logger): ChildProcess {
-  const child = spawn(process.execPath, [join(__dirname, `../${name}/main.js`)], {
+  // Built, the children are dist/apps/<name>/main.js; run from source (tests), main.ts via SWC.
+  const fromSource = __filename.endsWith('.ts');
+  const main = join(__dirname, `../${name}/main.${fromSource ? 'ts' : 'js'}`);
+  const args = fromSource ? ['-r', '@swc-node/register', main] : [main];
+  const child = spawn(process.execPath, args, {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
