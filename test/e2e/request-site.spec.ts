@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callbackToken } from '../../libs/callback-token';
 import { forkEm } from '../../libs/db/orm';
 import { NetworkConfig, Operation, Site, SiteEvent } from '../../libs/domain';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
@@ -104,6 +105,16 @@ describe.each(databaseKinds)('requesting a site on %s', (kind) => {
         (ids) => ids.includes(`site/${siteId}`) && ids.some((id) => id.startsWith('provision/')),
       );
       expect(listed.filter((id) => id.startsWith('provision/'))).toHaveLength(1);
+
+    // The VM's callback secret never entered workflow history.
+    const provisionId = listed.find((id) => id.startsWith('provision/'))!;
+    const vmId = provisionId.slice('provision/'.length);
+    for (const workflowId of [provisionId, `site/${siteId}`]) {
+      const history = await berth.temporal.workflow.getHandle(workflowId).fetchHistory();
+      const text = JSON.stringify(history);
+      expect(text).toContain(vmId);
+      expect(text).not.toContain(callbackToken(berth.config.secretKey, vmId));
+    }
 
       if (process.env.BERTH_RECORD_HISTORIES === '1' && kind === 'sqlite') {
         await recordHistories(temporal.address, listed);
