@@ -56,7 +56,7 @@ export const settings = {
   temporalAddress: {
     env: 'TEMPORAL_ADDRESS',
     description:
-      'host:port of a Temporal frontend to use; when unset, `npm start` runs a dev server and the others use 127.0.0.1:<TEMPORAL_DEV_PORT>',
+      '`host:port` of a Temporal frontend to use; when unset, `npm start` runs a dev server and the others use `127.0.0.1:<TEMPORAL_DEV_PORT>`',
     optional: true,
     schema: z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port'),
   },
@@ -106,7 +106,7 @@ export const settings = {
   publicUrl: {
     env: 'BERTH_PUBLIC_URL',
     description:
-      'Base URL at which servers reach the API (install callbacks); default http://<BERTH_API_HOST>:<BERTH_API_PORT>',
+      'Base URL at which servers reach the API (install callbacks); default `http://<BERTH_API_HOST>:<BERTH_API_PORT>`',
     optional: true,
     schema: z.url({ protocol: /^https?$/ }),
   },
