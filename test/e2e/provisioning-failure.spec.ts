@@ -4,7 +4,12 @@ import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.
 import { forkEm } from '../../libs/db/orm';
 import { NetworkConfig } from '../../libs/domain';
 import { type BerthStack, startBerth } from '../helpers/berth';
-import { databaseKinds, databaseUnavailable, startDatabase, type TestDatabase } from '../helpers/databases';
+import {
+  databaseKinds,
+  databaseUnavailable,
+  startDatabase,
+  type TestDatabase,
+} from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
 import {
   type OperationData,
@@ -56,24 +61,27 @@ describe.each(databaseKinds)('provisioning that cannot finish on %s', (kind) => 
     return { site: site!, operation: operation.data!.operation! };
   }
 
-  it.skipIf(skip)('fails the site with a typed reason when the address pool is exhausted', async () => {
-    expect((await provision(uniqueName('one'))).site.status).toBe('READY');
-    expect((await provision(uniqueName('two'))).site.status).toBe('READY');
+  it.skipIf(skip)(
+    'fails the site with a typed reason when the address pool is exhausted',
+    async () => {
+      expect((await provision(uniqueName('one'))).site.status).toBe('READY');
+      expect((await provision(uniqueName('two'))).site.status).toBe('READY');
 
-    const third = await provision(uniqueName('three'));
-    expect(third.site.status).toBe('FAILED');
-    expect(third.site.hostname).toBeNull();
-    expect(third.site.events.map((e) => e.action)).toEqual([
-      'site.requested',
-      'site.installing',
-      'site.failed',
-    ]);
-    expect(third.operation).toMatchObject({ status: 'FAILED', step: 'failed' });
-    expect(third.operation.error).toMatch(/^AddressPoolExhausted: no free address/);
-    expect(third.operation.finishedAt).not.toBeNull();
-    // Nothing was half made for it.
-    const em = forkEm(db.orm);
-    expect(await em.count(NetworkConfig, {})).toBe(2);
-    expect(await em.count(SimulatedVm, {})).toBe(2);
-  });
+      const third = await provision(uniqueName('three'));
+      expect(third.site.status).toBe('FAILED');
+      expect(third.site.hostname).toBeNull();
+      expect(third.site.events.map((e) => e.action)).toEqual([
+        'site.requested',
+        'site.installing',
+        'site.failed',
+      ]);
+      expect(third.operation).toMatchObject({ status: 'FAILED', step: 'failed' });
+      expect(third.operation.error).toMatch(/^AddressPoolExhausted: no free address/);
+      expect(third.operation.finishedAt).not.toBeNull();
+      // Nothing was half made for it.
+      const em = forkEm(db.orm);
+      expect(await em.count(NetworkConfig, {})).toBe(2);
+      expect(await em.count(SimulatedVm, {})).toBe(2);
+    },
+  );
 });

@@ -106,15 +106,15 @@ describe.each(databaseKinds)('requesting a site on %s', (kind) => {
       );
       expect(listed.filter((id) => id.startsWith('provision/'))).toHaveLength(1);
 
-    // The VM's callback secret never entered workflow history.
-    const provisionId = listed.find((id) => id.startsWith('provision/'))!;
-    const vmId = provisionId.slice('provision/'.length);
-    for (const workflowId of [provisionId, `site/${siteId}`]) {
-      const history = await berth.temporal.workflow.getHandle(workflowId).fetchHistory();
-      const text = JSON.stringify(history);
-      expect(text).toContain(vmId);
-      expect(text).not.toContain(callbackToken(berth.config.secretKey, vmId));
-    }
+      // The VM's callback secret never entered workflow history.
+      const provisionId = listed.find((id) => id.startsWith('provision/'))!;
+      const vmId = provisionId.slice('provision/'.length);
+      for (const workflowId of [provisionId, `site/${siteId}`]) {
+        const history = await berth.temporal.workflow.getHandle(workflowId).fetchHistory();
+        const text = JSON.stringify(history);
+        expect(text).toContain(vmId);
+        expect(text).not.toContain(callbackToken(berth.config.secretKey, vmId));
+      }
 
       if (process.env.BERTH_RECORD_HISTORIES === '1' && kind === 'sqlite') {
         await recordHistories(temporal.address, listed);
