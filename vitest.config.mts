@@ -20,6 +20,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     setupFiles: ['test/setup.ts'],
-    reporters: ['default', './test/reporters/closing-line.ts'],
+    reporters: ['default', './test/reporters/closing-line.mts'],
   },
 });

@@ -19,9 +19,6 @@ export interface NetworkAllocation {
   ipv6: string;
 }
 
-/** How often a slot race is retried before the allocation gives up (each retry sees new rows). */
-const maxSlotRaces = 20;
-
 /**
  * Address management activities. Allocation is idempotent per VM (a retry returns the same
  * addresses) and race-free: unique constraints, not reads, decide who gets a slot.
@@ -30,19 +27,18 @@ export function createNetworkActivities(deps: { orm: Orm; network: BerthConfig['
   const pool = parsePools(deps.network.ipv4Pool, deps.network.ipv6Pool);
   const { zone, hostnamePrefix } = deps.network;
 
+  /**
+   * Walks the slots upwards from the first free one and claims the first that an insert wins.
+   * Every lost insert means another allocation took that slot (or its default host name), so the
+   * walk always moves on and ends within the pool's capacity, however many run at once.
+   */
   async function allocateNetwork(input: AllocateNetworkInput): Promise<NetworkAllocation> {
-    for (let race = 0; race < maxSlotRaces; race++) {
-      const em = forkEm(deps.orm);
-      const existing = await em.findOne(NetworkConfig, { vmId: input.vmId });
-      if (existing) return describe(existing);
+    const existing = await forkEm(deps.orm).findOne(NetworkConfig, { vmId: input.vmId });
+    if (existing) return describe(existing);
 
-      const slot = await firstFreeSlot(deps.orm);
-      if (slot === undefined) {
-        throw failure(
-          'AddressPoolExhausted',
-          `no free address is left in ${deps.network.ipv4Pool}`,
-        );
-      }
+    const used = await usedSlots(deps.orm);
+    for (let slot = 1; slot <= pool.capacity; slot++) {
+      if (used.has(slot)) continue;
       const hostname = `${input.hostnameLabel ?? `${hostnamePrefix}${slot}`}.${zone}`;
       const row = new NetworkConfig({
         id: randomUUID(),
@@ -53,34 +49,27 @@ export function createNetworkActivities(deps: { orm: Orm; network: BerthConfig['
         ...addressesForSlot(pool, slot),
       });
       try {
-        await em.persistAndFlush(row);
+        await forkEm(deps.orm).persistAndFlush(row);
         return describe(row);
       } catch (error) {
         if (!(error instanceof UniqueConstraintViolationException)) throw error;
-        const check = forkEm(deps.orm);
-        const mine = await check.findOne(NetworkConfig, { vmId: input.vmId });
-        if (mine) return describe(mine);
-        if (await check.findOne(NetworkConfig, { hostname })) {
-          if (input.hostnameLabel !== null) {
-            throw failure('HostnameTaken', `${hostname} belongs to another server`);
-          }
-        }
-        // Another allocation took this slot between our read and our insert: try the next one.
       }
+      const check = forkEm(deps.orm);
+      const mine = await check.findOne(NetworkConfig, { vmId: input.vmId });
+      if (mine) return describe(mine);
+      if (input.hostnameLabel !== null && (await check.findOne(NetworkConfig, { hostname }))) {
+        throw failure('HostnameTaken', `${hostname} belongs to another server`);
+      }
+      // Someone else won this slot, or this slot's default name is someone's chosen label.
     }
-    throw failure('AddressPoolExhausted', `gave up after ${maxSlotRaces} concurrent slot races`);
+    throw failure('AddressPoolExhausted', `no free address is left in ${deps.network.ipv4Pool}`);
   }
 
-  async function firstFreeSlot(orm: Orm): Promise<number | undefined> {
+  async function usedSlots(orm: Orm): Promise<Set<number>> {
     const rows = await forkEm(orm)
       .getConnection()
-      .execute<{ slot: number }[]>('select slot from network_config order by slot');
-    let expected = 1;
-    for (const { slot } of rows) {
-      if (Number(slot) !== expected) break;
-      expected++;
-    }
-    return expected <= pool.capacity ? expected : undefined;
+      .execute<{ slot: number }[]>('select slot from network_config');
+    return new Set(rows.map((row) => Number(row.slot)));
   }
 
   return { allocateNetwork };

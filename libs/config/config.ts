@@ -64,6 +64,7 @@ type Values = { [K in SettingKey]: z.output<(typeof settings)[K]['schema']> | un
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
   const problems: string[] = [];
+  const invalid = new Set<SettingKey>();
   const values = {} as Record<SettingKey, unknown>;
 
   for (const key of Object.keys(settings) as SettingKey[]) {
@@ -72,7 +73,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     const text =
       raw === undefined || raw === '' ? ('default' in setting ? setting.default : undefined) : raw;
     if (text === undefined) {
-      if (!('optional' in setting && setting.optional)) problems.push(`${setting.env} is required`);
+      if (!('optional' in setting && setting.optional)) {
+        problems.push(`${setting.env} is required`);
+        invalid.add(key);
+      }
       values[key] = undefined;
       continue;
     }
@@ -80,27 +84,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     if (parsed.success) {
       values[key] = parsed.data;
     } else {
+      invalid.add(key);
       const shown = 'sensitive' in setting && setting.sensitive ? '' : ` (got "${text}")`;
       problems.push(
         `${setting.env}: ${parsed.error.issues.map((i) => i.message).join('; ')}${shown}`,
       );
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
   const v = values as Values;
 
-  const dataDir = resolve(v.dataDir!);
+  // The profile's own rules, checked on whatever parsed, so that one message lists everything.
+  const dataDir = resolve(v.dataDir ?? '.');
   const database = parseDatabaseUrl(v.databaseUrl ?? `sqlite:${dataDir}/berth.sqlite`);
   const profile = v.profile!;
   if (profile === 'production') {
     for (const key of ['hypervisor', 'ansible'] as const) {
-      if (v[key] === 'simulated') {
+      if (!invalid.has(key) && v[key] === 'simulated') {
         problems.push(
           `${settings[key].env}=simulated is refused by the production profile: choose a real adapter`,
         );
       }
     }
-    if (database.driver !== 'postgresql') {
+    if (!invalid.has('databaseUrl') && database.driver !== 'postgresql') {
       problems.push('DATABASE_URL must name a PostgreSQL database in the production profile');
     }
     if (v.temporalAddress === undefined) {

@@ -184,13 +184,28 @@ export const settings = {
     description:
       'IPv4 CIDR that server addresses come from (the first and last addresses are kept)',
     default: '192.0.2.0/24',
-    schema: z.cidrv4(),
+    // A /31 or /32 leaves no address to hand out.
+    schema: z
+      .cidrv4()
+      .refine(
+        (cidr) => Number(cidr.split('/')[1]) <= 30,
+        'must hold at least two addresses (/30 or larger)',
+      ),
   },
   ipv6Pool: {
     env: 'BERTH_IPV6_POOL',
     description: 'IPv6 CIDR that server addresses come from',
     default: '2001:db8:b0::/64',
-    schema: z.cidrv6(),
+    schema: z
+      .cidrv6()
+      .refine(
+        (cidr) => !cidr.includes('.'),
+        'write the prefix in hexadecimal, not with an embedded IPv4 address',
+      )
+      .refine(
+        (cidr) => Number(cidr.split('/')[1]) <= 127,
+        'must hold at least one address (/127 or larger)',
+      ),
   },
   simulatedInstallDelayMs: {
     env: 'BERTH_SIMULATED_INSTALL_MS',

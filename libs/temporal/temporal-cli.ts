@@ -1,13 +1,15 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
 /** Where the set-up script installs the Temporal CLI, relative to the project root. */
 export const projectCliPaths = ['tools/venv/bin/temporal', 'tools/go/bin/temporal'] as const;
 
 export class TemporalCliNotFoundError extends Error {
-  constructor() {
+  constructor(configured?: string) {
     super(
-      'Temporal CLI not found: set TEMPORAL_CLI, put `temporal` on PATH, or run scripts/setup to install it into tools/',
+      configured
+        ? `Temporal CLI not found: TEMPORAL_CLI=${configured} is not an executable file`
+        : 'Temporal CLI not found: set TEMPORAL_CLI, put `temporal` on PATH, or run scripts/setup to install it into tools/',
     );
     this.name = 'TemporalCliNotFoundError';
   }
@@ -38,7 +40,7 @@ export function findTemporalCli(
 
 export function requireTemporalCli(options: Parameters<typeof findTemporalCli>[0] = {}): string {
   const found = findTemporalCli(options);
-  if (found === undefined) throw new TemporalCliNotFoundError();
+  if (found === undefined) throw new TemporalCliNotFoundError(options.configured || undefined);
   return found;
 }
 
@@ -51,7 +53,7 @@ export function projectRoot(): string {
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
-    return true;
+    return statSync(path).isFile();
   } catch {
     return false;
   }

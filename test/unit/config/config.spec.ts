@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../libs/config/config';
+
+const secretKey = randomBytes(32).toString('base64');
+
+/** A valid embedded-profile environment with the given variables replaced (undefined removes). */
+function env(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {
+    BERTH_DATA_DIR: '/srv/berth-test-data',
+    BERTH_SECRET_KEY: secretKey,
+  };
+  const merged: NodeJS.ProcessEnv = { ...base, ...overrides };
+  for (const [name, value] of Object.entries(merged)) {
+    if (value === undefined) delete merged[name];
+  }
+  return merged;
+}
+
+/** The ConfigError that loading this environment throws; fails the test if none is thrown. */
+function configError(environment: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(environment);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('loadConfig accepted the environment; expected a ConfigError');
+}
+
+function problemsNaming(error: ConfigError, name: string): string[] {
+  return error.problems.filter((problem) => problem.includes(name));
+}
+
+describe(loadConfig.name, () => {
+  describe('in the embedded profile', () => {
+    it('keeps the SQLite database in BERTH_DATA_DIR', () => {
+      const config = loadConfig(env());
+      expect(config.profile).toBe('embedded');
+      expect(config.dataDir).toBe('/srv/berth-test-data');
+      expect(config.database).toEqual({
+        driver: 'sqlite',
+        path: '/srv/berth-test-data/berth.sqlite',
+      });
+    });
+
+    it('resolves a relative BERTH_DATA_DIR against the working directory', () => {
+      const config = loadConfig(env({ BERTH_DATA_DIR: 'some/data' }));
+      expect(config.dataDir).toBe(resolve('some/data'));
+      expect(config.database).toEqual({
+        driver: 'sqlite',
+        path: resolve('some/data/berth.sqlite'),
+      });
+    });
+
+    it('talks to a dev Temporal server on 127.0.0.1:7233 when no address is set', () => {
+      const config = loadConfig(env());
+      expect(config.temporal.address).toBe('127.0.0.1:7233');
+      expect(config.temporal.configuredAddress).toBeUndefined();
+    });
+
+    it('follows TEMPORAL_DEV_PORT for the dev server address', () => {
+      expect(loadConfig(env({ TEMPORAL_DEV_PORT: '17233' })).temporal.address).toBe(
+        '127.0.0.1:17233',
+      );
+    });
+
+    it('uses TEMPORAL_ADDRESS when one is set', () => {
+      const config = loadConfig(env({ TEMPORAL_ADDRESS: 'temporal.internal:7233' }));
+      expect(config.temporal.address).toBe('temporal.internal:7233');
+      expect(config.temporal.configuredAddress).toBe('temporal.internal:7233');
+    });
+
+    it('treats an empty variable as unset and applies the default', () => {
+      const config = loadConfig(env({ BERTH_API_PORT: '', BERTH_LOG_LEVEL: '' }));
+      expect(config.api.port).toBe(4000);
+      expect(config.logLevel).toBe('info');
+    });
+
+    it('decodes the secret key into its bytes', () => {
+      expect(loadConfig(env()).secretKey).toEqual(Buffer.from(secretKey, 'base64'));
+    });
+
+    it('allows the simulated adapters', () => {
+      expect(loadConfig(env()).adapters).toEqual({ hypervisor: 'simulated', ansible: 'simulated' });
+    });
+  });
+
+  describe('the public URL', () => {
+    it('derives from the API host and port', () => {
+      const config = loadConfig(env({ BERTH_API_HOST: 'berth.example', BERTH_API_PORT: '8080' }));
+      expect(config.api).toEqual({
+        host: 'berth.example',
+        port: 8080,
+        publicUrl: 'http://berth.example:8080',
+      });
+    });
+
+    it('is http://127.0.0.1:4000 by default', () => {
+      expect(loadConfig(env()).api.publicUrl).toBe('http://127.0.0.1:4000');
+    });
+
+    it.each([
+      ['0.0.0.0', 'http://127.0.0.1:4000'],
+      ['::', 'http://[::1]:4000'],
+      ['::1', 'http://[::1]:4000'],
+      ['2001:db8::5', 'http://[2001:db8::5]:4000'],
+    ])('is reachable when the API listens on %s', (host, publicUrl) => {
+      expect(loadConfig(env({ BERTH_API_HOST: host })).api.publicUrl).toBe(publicUrl);
+    });
+
+    it('takes BERTH_PUBLIC_URL as given, without trailing slashes', () => {
+      const config = loadConfig(env({ BERTH_PUBLIC_URL: 'https://berth.example/base//' }));
+      expect(config.api.publicUrl).toBe('https://berth.example/base');
+    });
+
+    it('refuses a BERTH_PUBLIC_URL that is not http or https', () => {
+      const error = configError(env({ BERTH_PUBLIC_URL: 'ftp://berth.example' }));
+      expect(problemsNaming(error, 'BERTH_PUBLIC_URL')).toHaveLength(1);
+    });
+  });
+
+  describe('problems', () => {
+    it('lists every invalid setting in one error', () => {
+      const error = configError(
+        env({
+          BERTH_PROFILE: 'staging',
+          BERTH_API_PORT: '0',
+          TEMPORAL_DEV_PORT: '65536',
+          BERTH_LOG_LEVEL: 'loud',
+          BERTH_IPV4_POOL: '192.0.2.0/33',
+          BERTH_VM_CPUS: 'many',
+          BERTH_SECRET_KEY: undefined,
+        }),
+      );
+      const names = [
+        'BERTH_PROFILE',
+        'BERTH_API_PORT',
+        'TEMPORAL_DEV_PORT',
+        'BERTH_LOG_LEVEL',
+        'BERTH_IPV4_POOL',
+        'BERTH_VM_CPUS',
+        'BERTH_SECRET_KEY',
+      ];
+      for (const name of names) {
+        expect(problemsNaming(error, name), `a problem naming ${name}`).toHaveLength(1);
+      }
+      expect(error.problems).toHaveLength(names.length);
+      for (const problem of error.problems) expect(error.message).toContain(problem);
+    });
+
+    it('reports a missing BERTH_SECRET_KEY as required', () => {
+      const error = configError(env({ BERTH_SECRET_KEY: undefined }));
+      expect(error.problems).toEqual(['BERTH_SECRET_KEY is required']);
+    });
+
+    it('shows the offending value of a setting that is not sensitive', () => {
+      const error = configError(env({ BERTH_LOG_LEVEL: 'loud' }));
+      expect(problemsNaming(error, 'BERTH_LOG_LEVEL')[0]).toContain('"loud"');
+    });
+
+    it.each([
+      ['shorter than 32 bytes', randomBytes(16).toString('base64'), 'at least 32 bytes'],
+      ['not base64', `${'!'.repeat(8)}${secretKey}`, 'base64'],
+    ])('reports a secret key %s without echoing it', (_case, secret, reason) => {
+      const error = configError(env({ BERTH_SECRET_KEY: secret }));
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toContain('BERTH_SECRET_KEY');
+      expect(error.problems[0]).toContain(reason);
+      expect(error.message).not.toContain(secret);
+    });
+
+    it('does not echo a malformed DATABASE_URL, which may hold a password', () => {
+      const url = 'mysql://berth:hunter2-password@db.internal/berth';
+      const error = configError(env({ DATABASE_URL: url }));
+      expect(problemsNaming(error, 'DATABASE_URL')).toHaveLength(1);
+      expect(error.message).not.toContain('hunter2-password');
+    });
+
+    it.each(['0', '65536', '-1', '80.5', 'http'])('refuses the port %s', (port) => {
+      const error = configError(env({ BERTH_API_PORT: port, TEMPORAL_UI_PORT: port }));
+      expect(problemsNaming(error, 'BERTH_API_PORT')).toHaveLength(1);
+      expect(problemsNaming(error, 'TEMPORAL_UI_PORT')).toHaveLength(1);
+    });
+
+    it.each([
+      ['BERTH_IPV4_POOL', '192.0.2.0/33'],
+      ['BERTH_IPV4_POOL', '192.0.2.0'],
+      ['BERTH_IPV4_POOL', '256.0.2.0/24'],
+      ['BERTH_IPV4_POOL', '2001:db8::/64'],
+      ['BERTH_IPV6_POOL', '2001:db8::/129'],
+      ['BERTH_IPV6_POOL', '2001:db8::'],
+      ['BERTH_IPV6_POOL', '192.0.2.0/24'],
+    ])('refuses %s=%s', (name, cidr) => {
+      const error = configError(env({ [name]: cidr }));
+      expect(problemsNaming(error, name)).toEqual([expect.stringContaining(`"${cidr}"`)]);
+    });
+
+    it.each(['verbose', 'INFO', 'warning'])('refuses the log level %s', (level) => {
+      const error = configError(env({ BERTH_LOG_LEVEL: level }));
+      expect(problemsNaming(error, 'BERTH_LOG_LEVEL')).toHaveLength(1);
+    });
+
+    it('accepts every pino log level', () => {
+      for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+        expect(loadConfig(env({ BERTH_LOG_LEVEL: level })).logLevel).toBe(level);
+      }
+    });
+  });
+
+  describe('DATABASE_URL', () => {
+    it.each([
+      'postgresql://berth:secret@db.internal:5432/berth',
+      'postgres://berth@db.internal/berth',
+    ])('reads %s as a PostgreSQL database', (url) => {
+      expect(loadConfig(env({ DATABASE_URL: url })).database).toEqual({
+        driver: 'postgresql',
+        url,
+      });
+    });
+
+    it('reads sqlite:<file> as a SQLite database outside the data folder', () => {
+      expect(loadConfig(env({ DATABASE_URL: 'sqlite:/var/lib/berth.db' })).database).toEqual({
+        driver: 'sqlite',
+        path: '/var/lib/berth.db',
+      });
+    });
+  });
+
+  describe('address pools', () => {
+    it.each(['192.0.2.0/31', '192.0.2.7/32'])('refuses an IPv4 pool with no room: %s', (pool) => {
+      expect(
+        problemsNaming(configError(env({ BERTH_IPV4_POOL: pool })), 'BERTH_IPV4_POOL'),
+      ).toHaveLength(1);
+    });
+
+    it.each(['2001:db8::/128', '::ffff:192.0.2.0/120'])('refuses the IPv6 pool %s', (pool) => {
+      expect(
+        problemsNaming(configError(env({ BERTH_IPV6_POOL: pool })), 'BERTH_IPV6_POOL'),
+      ).toHaveLength(1);
+    });
+  });
+
+  describe('in the production profile', () => {
+    const postgresUrl = 'postgresql://berth:hunter2-password@db.internal:5432/berth';
+
+    it('refuses the default simulated adapters, SQLite and a missing Temporal address', () => {
+      const error = configError(env({ BERTH_PROFILE: 'production' }));
+      expect(problemsNaming(error, 'HYPERVISOR=simulated')).toHaveLength(1);
+      expect(problemsNaming(error, 'ANSIBLE=simulated')).toHaveLength(1);
+      expect(problemsNaming(error, 'DATABASE_URL')).toEqual([
+        expect.stringContaining('PostgreSQL'),
+      ]);
+      expect(problemsNaming(error, 'TEMPORAL_ADDRESS')).toEqual([
+        expect.stringContaining('required'),
+      ]);
+      expect(error.problems).toHaveLength(4);
+    });
+
+    it('lists invalid values and the profile rules in one message, not in two rounds', () => {
+      const error = configError(env({ BERTH_PROFILE: 'production', BERTH_API_PORT: '0' }));
+      for (const name of [
+        'BERTH_API_PORT',
+        'HYPERVISOR',
+        'ANSIBLE',
+        'DATABASE_URL',
+        'TEMPORAL_ADDRESS',
+      ]) {
+        expect(problemsNaming(error, name)).toHaveLength(1);
+      }
+    });
+
+    it('does not add a profile rule about a value that was already refused', () => {
+      const error = configError(env({ BERTH_PROFILE: 'production', DATABASE_URL: 'mysql://x' }));
+      expect(problemsNaming(error, 'DATABASE_URL')).toHaveLength(1);
+    });
+
+    it('refuses an explicit sqlite: DATABASE_URL', () => {
+      const error = configError(
+        env({
+          BERTH_PROFILE: 'production',
+          DATABASE_URL: 'sqlite:/var/lib/berth.db',
+          TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        }),
+      );
+      expect(problemsNaming(error, 'DATABASE_URL')).toHaveLength(1);
+    });
+
+    it('still fails with PostgreSQL and Temporal while only simulated adapters exist', () => {
+      const error = configError(
+        env({
+          BERTH_PROFILE: 'production',
+          DATABASE_URL: postgresUrl,
+          TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        }),
+      );
+      expect(error.problems).toHaveLength(2);
+      expect(error.message).toContain('HYPERVISOR');
+      expect(error.message).toContain('ANSIBLE');
+      expect(error.message).not.toContain('hunter2-password');
+    });
+  });
+});
