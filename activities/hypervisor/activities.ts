@@ -3,18 +3,10 @@ import { callbackToken } from '../../libs/callback-token';
 import { type Orm } from '../../libs/db/orm';
 import { failure } from '../../libs/failures';
 import { registerInstallWaiter } from './install-callback';
-import { type Hypervisor } from './port';
+import { type Hypervisor, type VmSpec } from './port';
 
-export interface CreateVmInput {
-  vmId: string;
-  siteId: string;
-  hostname: string;
-  ipv4: string;
-  ipv6: string;
-  cpus: number;
-  memoryMb: number;
-  diskGb: number;
-}
+/** What the workflow knows of a new VM; the callback is added inside the activity. */
+export type CreateVmInput = Omit<VmSpec, 'callback'>;
 
 export interface InstallReport {
   installedAt: string;

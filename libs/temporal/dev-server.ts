@@ -6,8 +6,10 @@ import { searchAttributeFlags } from './names';
 export interface DevServerOptions {
   cli: string;
   port: number;
-  uiPort: number;
-  dbFile: string;
+  /** Without one, the server runs without its UI. */
+  uiPort?: number;
+  /** Without one, the server keeps its state in memory. */
+  dbFile?: string;
   namespace: string;
   /** Where the server's own output goes. */
   onOutput?: (line: string) => void;
@@ -15,7 +17,7 @@ export interface DevServerOptions {
 
 export interface DevServer {
   address: string;
-  uiUrl: string;
+  uiUrl: string | undefined;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -32,10 +34,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '127.0.0.1',
     '--port',
     String(options.port),
-    '--ui-port',
-    String(options.uiPort),
-    '--db-filename',
-    options.dbFile,
+    ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+    ...(options.dbFile === undefined ? [] : ['--db-filename', options.dbFile]),
     '--namespace',
     options.namespace,
     '--log-level',
@@ -59,7 +59,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   await Promise.race([waitForTemporal(address, 60_000), exited]);
   return {
     address,
-    uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    uiUrl: options.uiPort === undefined ? undefined : `http://127.0.0.1:${options.uiPort}`,
     process: child,
     stop: () => stopChild(child, 15_000),
   };

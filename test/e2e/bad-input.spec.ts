@@ -1,4 +1,3 @@
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callbackToken } from '../../libs/callback-token';
@@ -12,7 +11,7 @@ import {
   type TestDatabase,
 } from '../helpers/databases';
 import { type RequestSiteData, requestSiteMutation } from '../helpers/graphql-documents';
-import { startTemporal, temporalUnavailable } from '../helpers/temporal';
+import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
 import { uniqueName } from '../helpers/test-names';
 
 const valid = { name: 'A site', contactEmail: 'owner@example.org' };
@@ -42,7 +41,7 @@ const badInputs: [string, Record<string, unknown>, string][] = [
 
 describe.each(databaseKinds)('bad input on %s', (kind) => {
   const skip = temporalUnavailable() ?? databaseUnavailable(kind);
-  let temporal: TestWorkflowEnvironment;
+  let temporal: TestTemporal;
   let db: TestDatabase;
   let berth: BerthStack;
   let taskQueue: string;

@@ -79,6 +79,21 @@ describe.skipIf(temporalUnavailable())('the embedded launcher', () => {
       60_000,
     );
 
+    // The Temporal UI finds the site's workflows by its search attribute (through the UI's API).
+    const query = encodeURIComponent(`BerthSiteId="${siteId}"`);
+    const shown = await eventually(
+      "the Temporal UI listing the site's workflows",
+      async () => {
+        const response = await fetch(`${uiUrl}/api/v1/namespaces/default/workflows?query=${query}`);
+        const body = (await response.json()) as {
+          executions?: { execution: { workflowId: string } }[];
+        };
+        return (body.executions ?? []).map((e) => e.execution.workflowId);
+      },
+      (ids) => ids.length === 2,
+    );
+    expect(shown).toContain(`site/${siteId}`);
+
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     // Everything it started is gone: the api, and the dev server with its UI.

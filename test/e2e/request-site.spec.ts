@@ -1,4 +1,3 @@
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
 import {
   buildClientSchema,
@@ -31,14 +30,19 @@ import {
   type SiteData,
   siteQuery,
 } from '../helpers/graphql-documents';
-import { startTemporal, temporalCli, temporalUnavailable } from '../helpers/temporal';
+import {
+  startTemporal,
+  temporalCli,
+  type TestTemporal,
+  temporalUnavailable,
+} from '../helpers/temporal';
 import { uniqueName } from '../helpers/test-names';
 
 const run = promisify(execFile);
 
 describe.each(databaseKinds)('requesting a site on %s', (kind) => {
   const skip = temporalUnavailable() ?? databaseUnavailable(kind);
-  let temporal: TestWorkflowEnvironment;
+  let temporal: TestTemporal;
   let db: TestDatabase;
   let berth: BerthStack;
 

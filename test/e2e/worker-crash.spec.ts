@@ -1,4 +1,3 @@
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
 import { forkEm } from '../../libs/db/orm';
@@ -17,7 +16,7 @@ import {
   type SiteData,
   siteQuery,
 } from '../helpers/graphql-documents';
-import { startTemporal, temporalUnavailable } from '../helpers/temporal';
+import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
 import { uniqueName } from '../helpers/test-names';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 
@@ -26,7 +25,7 @@ const installMs = '4000';
 
 describe.each(databaseKinds)('a worker killed during provisioning on %s', (kind) => {
   const skip = temporalUnavailable() ?? databaseUnavailable(kind);
-  let temporal: TestWorkflowEnvironment;
+  let temporal: TestTemporal;
   let db: TestDatabase;
   let berth: BerthStack;
   const workers: WorkerProcess[] = [];

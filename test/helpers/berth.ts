@@ -1,6 +1,5 @@
 import { type INestApplication } from '@nestjs/common';
 import { type Client } from '@temporalio/client';
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApi } from '../../apps/api/api';
 import { type BerthWorker, createBerthWorker, workflowsPath } from '../../apps/worker/worker';
@@ -9,6 +8,7 @@ import { type Orm } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
 import { testConfig } from './config';
 import { type TestDatabase } from './databases';
+import { type TestTemporal } from './temporal';
 import { freePort } from './free-port';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -54,7 +54,7 @@ export interface BerthStack {
  */
 export async function startBerth(options: {
   db: TestDatabase;
-  temporal: TestWorkflowEnvironment;
+  temporal: TestTemporal;
   taskQueue: string;
   worker?: boolean;
   env?: Record<string, string>;

@@ -1,6 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
-import { searchAttributes } from '../../libs/temporal/names';
+import { type Client } from '@temporalio/client';
+import { DefaultLogger, type NativeConnection, Runtime } from '@temporalio/worker';
+import { startDevServer } from '../../libs/temporal/dev-server';
+import { freePort } from './free-port';
 import { findTemporalCli } from '../../libs/temporal/temporal-cli';
 import { serverUnavailable } from './require-server';
 
@@ -18,23 +20,43 @@ export function temporalUnavailable(): string | undefined {
 
 let runtimeInstalled = false;
 
+/** A running Temporal dev server with a client and a worker connection to it. */
+export interface TestTemporal {
+  address: string;
+  client: Client;
+  nativeConnection: NativeConnection;
+  teardown(): Promise<void>;
+}
+
 /**
- * A real Temporal dev server (the CLI's start-dev) on a free loopback port, with Berth's search
- * attributes registered. Stop it with `env.teardown()`.
+ * A real Temporal dev server (the CLI's start-dev, started by the same code as `npm start`) on a
+ * free loopback port, in memory, with Berth's search attributes registered.
  */
-export async function startTemporal(): Promise<TestWorkflowEnvironment> {
+export async function startTemporal(): Promise<TestTemporal> {
   if (temporalCli === undefined) throw new Error('Temporal CLI not found; run scripts/setup');
   if (!runtimeInstalled) {
     // The SDK's own INFO lines (bundling, worker state) drown test output; warnings still show.
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCli },
-      ip: '127.0.0.1',
-      searchAttributes: Object.values(searchAttributes),
-      extraArgs: ['--log-level', 'error'],
-    },
+  const server = await startDevServer({
+    cli: temporalCli,
+    port: await freePort(),
+    namespace: 'default',
   });
+  try {
+    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address });
+    return {
+      address: server.address,
+      client: env.client,
+      nativeConnection: env.nativeConnection,
+      async teardown() {
+        await env.teardown();
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }
