@@ -11,6 +11,8 @@ export interface DevServerOptions {
   /** Without one, the server keeps its state in memory. */
   dbFile?: string;
   namespace: string;
+  /** Register Berth's search attributes at start (the default). */
+  searchAttributes?: boolean;
   /** Where the server's own output goes. */
   onOutput?: (line: string) => void;
 }
@@ -40,7 +42,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     options.namespace,
     '--log-level',
     'warn',
-    ...searchAttributeFlags.flatMap((flag) => ['--search-attribute', flag]),
+    ...(options.searchAttributes === false
+      ? []
+      : searchAttributeFlags.flatMap((flag) => ['--search-attribute', flag])),
   ];
   const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const forward = (chunk: Buffer) =>

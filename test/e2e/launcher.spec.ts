@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startDevServer, waitForTemporal } from '../../libs/temporal/dev-server';
 import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/free-port';
 import {
@@ -11,73 +12,101 @@ import {
   type SiteData,
   siteQuery,
 } from '../helpers/graphql-documents';
-import { temporalUnavailable } from '../helpers/temporal';
+import { temporalCli, temporalUnavailable } from '../helpers/temporal';
 
-const launcher = join(__dirname, '../../apps/launcher/main.ts');
+const launcherMain = join(__dirname, '../../apps/launcher/main.ts');
+
+interface Launched {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+  graphqlUrl: string;
+}
+
+/** Runs `npm start`'s launcher from source with a fresh data folder and the given variables. */
+async function launch(dataDir: string, env: Record<string, string>): Promise<Launched> {
+  const apiPort = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', launcherMain], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      BERTH_DATA_DIR: dataDir,
+      BERTH_API_PORT: String(apiPort),
+      BERTH_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await eventually(
+    'the launcher printing its URLs',
+    () => Promise.resolve(output),
+    (text) => text.includes('Temporal UI:') || child.exitCode !== null,
+    120_000,
+  );
+  const graphqlUrl = `http://127.0.0.1:${apiPort}/graphql`;
+  expect(output, output).toContain(`GraphQL:     ${graphqlUrl}`);
+  return { child, output: () => output, exited, graphqlUrl };
+}
+
+async function graphql<T>(url: string, query: string, variables: Record<string, unknown>) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return ((await response.json()) as { data: T }).data;
+}
+
+/** Requests a site through the launched api and waits until it is READY; returns its id. */
+async function provisionSite(url: string, name: string): Promise<string> {
+  const requested = await graphql<RequestSiteData>(url, requestSiteMutation, {
+    input: { name, contactEmail: 'owner@example.org' },
+  });
+  if (!('site' in requested.requestSite)) throw new Error(JSON.stringify(requested));
+  const siteId = requested.requestSite.site.id;
+  await eventually(
+    'the site becoming READY',
+    () => graphql<SiteData>(url, siteQuery, { id: siteId }),
+    (data) => data.site?.status === 'READY',
+    60_000,
+  );
+  return siteId;
+}
 
 /**
- * `npm start` as a newcomer runs it: a fresh data folder, no Temporal server, nothing configured
- * but ports. It must print both URLs, provision a site, and stop everything on Ctrl-C.
+ * `npm start` as a newcomer runs it: a fresh data folder, nothing configured but ports. It must
+ * print both URLs, provision a site, and stop what it started on Ctrl-C.
  */
 describe.skipIf(temporalUnavailable())('the embedded launcher', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'berth-launcher-'));
-  let child: ChildProcess | undefined;
-  let output = '';
+  const dataDirs: string[] = [];
+  const children: ChildProcess[] = [];
+  const freshDataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-launcher-'));
+    dataDirs.push(dir);
+    return dir;
+  };
 
   afterAll(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it('starts Berth, prints its URLs, provisions a site and stops cleanly on SIGINT', async () => {
-    const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-    child = spawn(process.execPath, ['-r', '@swc-node/register', launcher], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        BERTH_DATA_DIR: dataDir,
-        BERTH_API_PORT: String(apiPort),
-        TEMPORAL_DEV_PORT: String(temporalPort),
-        TEMPORAL_UI_PORT: String(uiPort),
-        BERTH_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const uiPort = await freePort();
+    const launched = await launch(freshDataDir(), {
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(uiPort),
     });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
-
-    await eventually(
-      'the launcher printing its URLs',
-      () => Promise.resolve(output),
-      (text) => text.includes('Temporal UI:') || child!.exitCode !== null,
-      120_000,
-    );
-    const graphqlUrl = `http://127.0.0.1:${apiPort}/graphql`;
+    children.push(launched.child);
     const uiUrl = `http://127.0.0.1:${uiPort}`;
-    expect(output, output).toContain(`GraphQL:     ${graphqlUrl}`);
-    expect(output).toContain(`Temporal UI: ${uiUrl}`);
+    expect(launched.output()).toContain(`Temporal UI: ${uiUrl}`);
     expect((await fetch(uiUrl)).status).toBe(200);
 
-    const graphql = async <T>(query: string, variables: Record<string, unknown>) => {
-      const response = await fetch(graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      return ((await response.json()) as { data: T }).data;
-    };
-    const requested = await graphql<RequestSiteData>(requestSiteMutation, {
-      input: { name: 'Launcher site', contactEmail: 'owner@example.org' },
-    });
-    if (!('site' in requested.requestSite)) throw new Error(JSON.stringify(requested));
-    const siteId = requested.requestSite.site.id;
-    await eventually(
-      'the site becoming READY',
-      () => graphql<SiteData>(siteQuery, { id: siteId }),
-      (data) => data.site?.status === 'READY',
-      60_000,
-    );
+    const siteId = await provisionSite(launched.graphqlUrl, 'Launcher site');
 
     // The Temporal UI finds the site's workflows by its search attribute (through the UI's API).
     const query = encodeURIComponent(`BerthSiteId="${siteId}"`);
@@ -94,10 +123,33 @@ describe.skipIf(temporalUnavailable())('the embedded launcher', () => {
     );
     expect(shown).toContain(`site/${siteId}`);
 
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    launched.child.kill('SIGINT');
+    expect(await launched.exited).toBe(0);
     // Everything it started is gone: the api, and the dev server with its UI.
-    await expect(fetch(graphqlUrl)).rejects.toThrow();
+    await expect(fetch(launched.graphqlUrl)).rejects.toThrow();
     await expect(fetch(uiUrl)).rejects.toThrow();
+  });
+
+  it('uses the Temporal server named by TEMPORAL_ADDRESS and leaves it running', async () => {
+    // A server without Berth's search attributes: the launcher must register them itself.
+    const server = await startDevServer({
+      cli: temporalCli!,
+      port: await freePort(),
+      namespace: 'default',
+      searchAttributes: false,
+    });
+    try {
+      const launched = await launch(freshDataDir(), { TEMPORAL_ADDRESS: server.address });
+      children.push(launched.child);
+      expect(launched.output()).toContain("Temporal UI: (the configured Temporal server's UI)");
+      await provisionSite(launched.graphqlUrl, 'Reused server site');
+
+      launched.child.kill('SIGINT');
+      expect(await launched.exited).toBe(0);
+      await expect(fetch(launched.graphqlUrl)).rejects.toThrow();
+      await waitForTemporal(server.address, 5_000);
+    } finally {
+      await server.stop();
+    }
   });
 });
