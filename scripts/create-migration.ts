@@ -19,9 +19,9 @@ async function main(): Promise<void> {
   if (
     (driver !== 'sqlite' && driver !== 'postgresql') ||
     !name ||
-    !/^[a-z][a-z0-9-]*$/.test(name)
+    !/^[a-z][a-z0-9_]*$/.test(name)
   ) {
-    throw new Error('usage: create-migration <sqlite|postgresql> <kebab-name>');
+    throw new Error('usage: create-migration <sqlite|postgresql> <snake_case_name>');
   }
   const folder = join(__dirname, '../libs/db/migrations', driver);
   let scratch: string | undefined;

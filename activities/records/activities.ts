@@ -1,10 +1,12 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Context } from '@temporalio/activity';
+import { randomUUID } from 'node:crypto';
 import { type Orm, type Em, forkEm } from '../../libs/db/orm';
 import {
   IllegalTransitionError,
   Operation,
   type OperationStatus,
+  Service,
   Site,
   SiteEvent,
   type SiteStatus,
@@ -65,6 +67,15 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     try {
       await em.transactional((tx) => {
         tx.persist(new Vm({ ...input, id: input.vmId }));
+        // A new site's first server is its production service.
+        tx.persist(
+          new Service({
+            id: randomUUID(),
+            siteId: input.siteId,
+            kind: 'production',
+            vmId: input.vmId,
+          }),
+        );
         tx.persist(event(input.siteId, 'vm.recorded', `server ${input.vmId} recorded`));
       });
     } catch (error) {

@@ -1,8 +1,17 @@
-import { NetworkConfig, Operation, Site, SiteEvent, Vm } from '../domain';
+import { NetworkConfig, Operation, Service, Site, SiteEvent, SiteRole, Vm } from '../domain';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
 
 /**
  * Every table of the read model. The simulated hypervisor keeps its machines in the same database
  * so that they outlive a worker restart, as a real hypervisor's would.
  */
-export const entities = [Site, Vm, NetworkConfig, SiteEvent, Operation, SimulatedVm];
+export const entities = [
+  Site,
+  Service,
+  Vm,
+  NetworkConfig,
+  SiteRole,
+  SiteEvent,
+  Operation,
+  SimulatedVm,
+];

@@ -1,12 +1,30 @@
-import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 export const operationStatuses = ['running', 'succeeded', 'failed'] as const;
 export type OperationStatus = (typeof operationStatuses)[number];
-export const operationKinds = ['provision'] as const;
+export const operationKinds = [
+  'provision',
+  'configure',
+  'disable',
+  'enable',
+  'suspend',
+  'unsuspend',
+  'quarantine',
+  'release-quarantine',
+  'cancel',
+  'revert-cancellation',
+  'delete',
+  'set-renewal',
+  'power-on',
+  'power-off',
+  'reboot',
+  'reset',
+] as const;
 export type OperationKind = (typeof operationKinds)[number];
 
 /** A piece of work a user started, with progress they can follow. */
 @Entity({ tableName: 'operation' })
+@Unique({ properties: ['siteId', 'idempotencyKey'] })
 export class Operation {
   @PrimaryKey({ type: 'string', length: 36 })
   id: string;
@@ -36,6 +54,21 @@ export class Operation {
   @Property({ type: 'string', length: 500, nullable: true })
   error: string | null = null;
 
+  /** Who asked for it: a user id, or `system`. */
+  @Property({ type: 'string', length: 200, default: 'system' })
+  requestedBy = 'system';
+
+  /**
+   * The client's key for this request: the same key on the same site returns this operation
+   * instead of starting another.
+   */
+  @Property({ type: 'string', length: 100, nullable: true })
+  idempotencyKey: string | null = null;
+
+  /** SHA-256 of the request, to refuse a reused idempotency key with different input. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  requestFingerprint: string | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 
@@ -45,10 +78,21 @@ export class Operation {
   @Property({ type: 'datetime', nullable: true })
   finishedAt: Date | null = null;
 
-  constructor(fields: { id: string; siteId: string; kind: OperationKind; workflowId: string }) {
+  constructor(fields: {
+    id: string;
+    siteId: string;
+    kind: OperationKind;
+    workflowId: string;
+    requestedBy?: string;
+    idempotencyKey?: string | null;
+    requestFingerprint?: string | null;
+  }) {
     this.id = fields.id;
     this.siteId = fields.siteId;
     this.kind = fields.kind;
     this.workflowId = fields.workflowId;
+    this.requestedBy = fields.requestedBy ?? 'system';
+    this.idempotencyKey = fields.idempotencyKey ?? null;
+    this.requestFingerprint = fields.requestFingerprint ?? null;
   }
 }

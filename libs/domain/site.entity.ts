@@ -38,6 +38,18 @@ export class Site {
   @Property({ type: 'string', length: 64, nullable: true })
   requestFingerprint: string | null = null;
 
+  /** Renew at the end of the subscription year (MWS3's "do not renew" clears it). */
+  @Property({ type: 'boolean', default: true })
+  renews = true;
+
+  /** Why operators suspended the site, while it is suspended. */
+  @Property({ type: 'string', length: 500, nullable: true })
+  suspensionReason: string | null = null;
+
+  /** When a cancelled site will be deleted, unless an operator reverts the cancellation. */
+  @Property({ type: 'datetime', nullable: true })
+  deleteAfter: Date | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 

@@ -19,6 +19,9 @@ export class Vm {
   @Enum({ items: () => vmStatuses, type: 'string', length: 20 })
   status: VmStatus = 'creating';
 
+  @Enum({ items: ['poweredOn', 'poweredOff'], type: 'string', length: 12, default: 'poweredOn' })
+  powerState: 'poweredOn' | 'poweredOff' = 'poweredOn';
+
   /** The hypervisor's own reference (a managed object id, a Xen uuid...). */
   @Property({ type: 'string', length: 200, nullable: true })
   hypervisorRef: string | null = null;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callbackToken } from '../../libs/callback-token';
 import { forkEm } from '../../libs/db/orm';
-import { NetworkConfig, Operation, Site, SiteEvent, Vm } from '../../libs/domain';
+import { NetworkConfig, Operation, Site, SiteEvent, SiteRole, Vm } from '../../libs/domain';
 import { type BerthStack, startBerth } from '../helpers/berth';
 import {
   databaseKinds,
@@ -65,6 +65,7 @@ describe.each(databaseKinds)('bad input on %s', (kind) => {
     expect(await em.count(SiteEvent)).toBe(0);
     expect(await em.count(NetworkConfig)).toBe(0);
     expect(await em.count(Vm)).toBe(0);
+    expect(await em.count(SiteRole)).toBe(0);
     const started = await berth.temporal.workflow.count(`TaskQueue="${taskQueue}"`);
     expect(started.count).toBe(0);
   }

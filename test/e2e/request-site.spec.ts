@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callbackToken } from '../../libs/callback-token';
 import { forkEm } from '../../libs/db/orm';
-import { NetworkConfig, Operation, Site, SiteEvent } from '../../libs/domain';
+import { NetworkConfig, Operation, Site, SiteEvent, SiteRole } from '../../libs/domain';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
 import { type BerthStack, startBerth } from '../helpers/berth';
 import {
@@ -229,6 +229,7 @@ async function counts(db: TestDatabase) {
     events: await em.count(SiteEvent),
     addresses: await em.count(NetworkConfig),
     vms: await em.count(SimulatedVm),
+    roles: await em.count(SiteRole),
   };
 }
 

@@ -22,10 +22,13 @@ export interface TestDatabase {
 }
 
 /**
- * A fresh, migrated database of the given kind: a SQLite file in a temporary folder, or a
+ * A fresh database (migrated unless `migrate: false`) of the given kind: a SQLite file in a temporary folder, or a
  * throwaway PostgreSQL server. Everything is removed by stop().
  */
-export async function startDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+export async function startDatabase(
+  kind: DatabaseKind,
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   let database: Database;
   let server: PostgresServer | undefined;
   let folder: string | undefined;
@@ -37,7 +40,7 @@ export async function startDatabase(kind: DatabaseKind): Promise<TestDatabase> {
     database = { driver: 'postgresql', url: server.url };
   }
   const orm = await openOrm(database);
-  await migrate(orm);
+  if (options.migrate !== false) await migrate(orm);
   return {
     database,
     orm,

@@ -1,3 +1,4 @@
+import { type OperationKind, type OperationStatus } from '../../../libs/domain';
 import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 
 export enum OperationStatusEnum {
@@ -9,8 +10,30 @@ registerEnumType(OperationStatusEnum, { name: 'OperationStatus' });
 
 export enum OperationKindEnum {
   PROVISION = 'provision',
+  CONFIGURE = 'configure',
+  DISABLE = 'disable',
+  ENABLE = 'enable',
+  SUSPEND = 'suspend',
+  UNSUSPEND = 'unsuspend',
+  QUARANTINE = 'quarantine',
+  RELEASE_QUARANTINE = 'release-quarantine',
+  CANCEL = 'cancel',
+  REVERT_CANCELLATION = 'revert-cancellation',
+  DELETE = 'delete',
+  SET_RENEWAL = 'set-renewal',
+  POWER_ON = 'power-on',
+  POWER_OFF = 'power-off',
+  REBOOT = 'reboot',
+  RESET = 'reset',
 }
 registerEnumType(OperationKindEnum, { name: 'OperationKind' });
+
+// Compile-time check that the enums and the domain lists agree in both directions.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const operationEnumsMatchDomain: [
+  Same<`${OperationKindEnum}`, OperationKind>,
+  Same<`${OperationStatusEnum}`, OperationStatus>,
+] = [true, true];
 
 @ObjectType('Operation', { description: 'Work started on a site, with progress to follow' })
 export class OperationModel {

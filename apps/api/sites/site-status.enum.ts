@@ -6,6 +6,13 @@ export enum SiteStatusEnum {
   REQUESTED = 'requested',
   INSTALLING = 'installing',
   READY = 'ready',
+  CONFIGURING = 'configuring',
+  CONFIGURING_QUEUED = 'configuring-queued',
+  DISABLED = 'disabled',
+  SUSPENDED = 'suspended',
+  QUARANTINED = 'quarantined',
+  CANCELLED = 'cancelled',
+  DELETED = 'deleted',
   FAILED = 'failed',
 }
 

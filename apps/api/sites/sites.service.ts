@@ -4,7 +4,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/c
 import { createHash, randomUUID } from 'node:crypto';
 import { type BerthConfig } from '../../../libs/config';
 import { type Em, type Orm, forkEm } from '../../../libs/db/orm';
-import { NetworkConfig, Operation, Site, SiteEvent } from '../../../libs/domain';
+import { NetworkConfig, Operation, Site, SiteEvent, SiteRole } from '../../../libs/domain';
 import { searchAttributes, siteWorkflowId } from '../../../libs/temporal/names';
 import { type Logger } from '../../../libs/logger';
 import { type SiteInput, siteWorkflowType } from '../../../workflows/site.messages';
@@ -73,8 +73,17 @@ export class SitesService {
       workflowId: siteWorkflowId(site.id),
     });
     try {
+      // The requester administers the site they asked for.
+      const admin = new SiteRole({
+        id: randomUUID(),
+        siteId: site.id,
+        subjectType: 'user',
+        subject: principal.userId,
+        role: 'admin',
+        grantedBy: principal.userId,
+      });
       await em.transactional((tx) => {
-        tx.persist([site, operation]);
+        tx.persist([site, operation, admin]);
       });
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
@@ -94,6 +103,7 @@ export class SitesService {
     } catch (error) {
       this.log.error({ siteId: site.id, err: error }, 'starting the site workflow failed');
       await forkEm(this.orm).transactional(async (tx) => {
+        await tx.nativeDelete(SiteRole, { siteId: site.id });
         await tx.nativeDelete(Operation, { id: operation.id });
         await tx.nativeDelete(Site, { id: site.id });
       });

@@ -12,8 +12,37 @@ import {
 const allowedMoves: readonly (readonly [SiteStatus, SiteStatus])[] = [
   ['requested', 'installing'],
   ['requested', 'failed'],
+  ['requested', 'deleted'],
   ['installing', 'ready'],
   ['installing', 'failed'],
+  ['ready', 'configuring'],
+  ['ready', 'disabled'],
+  ['ready', 'suspended'],
+  ['ready', 'quarantined'],
+  ['ready', 'cancelled'],
+  ['ready', 'deleted'],
+  ['configuring', 'ready'],
+  ['configuring', 'configuring-queued'],
+  ['configuring-queued', 'configuring'],
+  ['disabled', 'ready'],
+  ['disabled', 'suspended'],
+  ['disabled', 'cancelled'],
+  ['disabled', 'deleted'],
+  ['suspended', 'disabled'],
+  ['suspended', 'cancelled'],
+  ['suspended', 'deleted'],
+  ['quarantined', 'ready'],
+  ['quarantined', 'suspended'],
+  ['quarantined', 'cancelled'],
+  ['quarantined', 'deleted'],
+  ['cancelled', 'ready'],
+  ['cancelled', 'disabled'],
+  ['cancelled', 'suspended'],
+  ['cancelled', 'quarantined'],
+  ['cancelled', 'failed'],
+  ['cancelled', 'deleted'],
+  ['failed', 'cancelled'],
+  ['failed', 'deleted'],
 ];
 
 const isAllowed = (from: SiteStatus, to: SiteStatus) =>
@@ -34,9 +63,25 @@ function aSite(): Site {
 }
 
 describe(canTransition.name, () => {
-  it('covers all four statuses', () => {
-    expect([...siteStatuses].sort()).toEqual(['failed', 'installing', 'ready', 'requested']);
-    expect(everyPair).toHaveLength(16);
+  it('covers every status', () => {
+    expect([...siteStatuses].sort()).toEqual([
+      'cancelled',
+      'configuring',
+      'configuring-queued',
+      'deleted',
+      'disabled',
+      'failed',
+      'installing',
+      'quarantined',
+      'ready',
+      'requested',
+      'suspended',
+    ]);
+    expect(everyPair).toHaveLength(121);
+  });
+
+  it('ends at deleted: nothing leaves it', () => {
+    expect(siteStatuses.filter((to) => canTransition('deleted', to))).toEqual([]);
   });
 
   it.each(everyPair)('from %s to %s matches the lifecycle table', (from, to) => {
