@@ -1,0 +1,46 @@
+/**
+ * What a token may be used for. A closed list: a token naming anything else is refused, so a
+ * scope added here is a deliberate change that every verifier sees at once.
+ */
+export const scopes = ['sites:read', 'sites:write', 'operator'] as const;
+
+export type Scope = (typeof scopes)[number];
+
+/**
+ * User ids and group names are directory uids. A credential naming anything else is refused, not
+ * normalised, so that two spellings can never reach one user's sites.
+ */
+export const directoryNamePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * Who is calling, resolved once per request from the credential it presented and passed inward as
+ * data; resolvers authorise against it, services record `userId` as the actor.
+ */
+export interface Principal {
+  /** Directory uid. */
+  userId: string;
+  /** Directory groups (uids of groups), which per-site roles may be granted to. */
+  groups: string[];
+  /** The caller is a Berth operator according to its credential. */
+  operator: boolean;
+  /** What this credential allows, whatever the user could do with another one. */
+  scopes: Scope[];
+  /** How the caller authenticated; OIDC and API tokens join this union in later issues. */
+  via: 'dev-token';
+}
+
+export function isScope(value: unknown): value is Scope {
+  return (scopes as readonly unknown[]).includes(value);
+}
+
+export function hasScope(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.includes(scope);
+}
+
+/**
+ * Operator powers need both the user's operator flag and a credential scoped for them, so that an
+ * operator can hand a script a token that cannot act as an operator.
+ */
+export function isOperator(principal: Principal): boolean {
+  return principal.operator && hasScope(principal, 'operator');
+}
