@@ -26,7 +26,9 @@ describe.skipIf(temporalUnavailable())(registerSearchAttributes.name, () => {
   });
 
   async function registered(): Promise<string[]> {
-    const response = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+    const response = await connection.operatorService.listSearchAttributes({
+      namespace: 'default',
+    });
     return Object.keys(response.customAttributes ?? {}).filter((name) => name.startsWith('Berth'));
   }
 
