@@ -1,5 +1,8 @@
 import {
+  allHandlersFinished,
+  ApplicationFailure,
   condition,
+  continueAsNew,
   executeChild,
   isCancellation,
   ParentClosePolicy,
@@ -7,30 +10,62 @@ import {
   setHandler,
   upsertSearchAttributes,
   uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
+import type { AnsibleActivities } from '../activities/ansible/activities';
+import type { HypervisorActivities } from '../activities/hypervisor/activities';
+import type { NetworkActivities } from '../activities/network/activities';
 import type { OperationOutcome, RecordsActivities } from '../activities/records/activities';
 import { type SiteStatus } from '../libs/domain/site-status';
 import { describeFailure } from '../libs/failures';
 import { provisionWorkflowId, searchAttributes } from '../libs/temporal/names';
-import { quickCall } from './activity-options';
+import { configurationRun, hypervisorCall, quickCall } from './activity-options';
 import { provisionVm } from './provision-vm';
-import { type SiteInput, type SiteState, siteStateQuery } from './site.messages';
+import { refusal, settledStatus, statusAfter } from './site-lifecycle';
+import {
+  changeSiteUpdate,
+  type SiteChangeRequest,
+  type SiteInput,
+  type SiteState,
+  siteStateQuery,
+} from './site.messages';
+
+const defaultGraceSeconds = 30 * 24 * 3600;
+const defaultContinueAsNewAfterEvents = 10_000;
 
 /**
  * The entity workflow of one site, `site/<siteId>`: it provisions the site's server and then
- * stays, so that every later change to the site is serialised through it. Status changes are
- * written to the database by activities and mirrored in the BerthStatus search attribute.
+ * stays, so that every change to the site is serialised through it. Changes arrive as the
+ * `changeSite` Update, validated before they enter history; configuration changes that arrive
+ * during a run are coalesced into exactly one follow-up run. Status changes are written by
+ * activities, audited, and mirrored in the BerthStatus search attribute.
  */
 export async function site(input: SiteInput): Promise<void> {
   const records = proxyActivities<RecordsActivities>(quickCall);
-  const state: SiteState = {
+  const state: SiteState = input.carried?.state ?? {
     siteId: input.siteId,
     status: 'requested',
     vmId: null,
     hostname: null,
+    ipv4: null,
+    ipv6: null,
+    renews: true,
+    statusBeforeCancel: null,
+    deleteAfterMs: null,
+    configuration: { running: false, requested: false, runs: 0, coalesced: 0 },
   };
+  const pending: SiteChangeRequest[] = [...(input.carried?.pending ?? [])];
+  /** Configure operations the next run will finish. */
+  let nextRunOperations: string[] = [];
   setHandler(siteStateQuery, () => state);
 
+  /** Status writes go one at a time, whichever part of the workflow makes them. */
+  let statusLock: Promise<unknown> = Promise.resolve();
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = statusLock.then(work);
+    statusLock = run.catch(() => undefined);
+    return run;
+  };
   const moveTo = async (
     to: SiteStatus,
     action: string,
@@ -42,44 +77,312 @@ export async function site(input: SiteInput): Promise<void> {
     upsertSearchAttributes([{ key: searchAttributes.status, value: to }]);
   };
 
-  await moveTo('installing', 'site.installing', 'provisioning started');
-  state.vmId = uuid4();
-  try {
-    const server = await executeChild(provisionVm, {
-      workflowId: provisionWorkflowId(state.vmId),
-      args: [
-        {
-          siteId: input.siteId,
-          vmId: state.vmId,
-          operationId: input.provisionOperationId,
-          hostnameLabel: input.hostnameLabel,
-          size: input.size,
-          installTimeoutSeconds: input.installTimeoutSeconds,
-        },
-      ],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      typedSearchAttributes: [
-        { key: searchAttributes.siteId, value: input.siteId },
-        { key: searchAttributes.owner, value: input.owner },
-      ],
-    });
-    state.hostname = server.hostname;
-    upsertSearchAttributes([{ key: searchAttributes.hostname, value: server.hostname }]);
-    await moveTo('ready', 'site.ready', `server ${server.hostname} is ready`, {
-      operationId: input.provisionOperationId,
-      status: 'succeeded',
-    });
-  } catch (error) {
-    if (isCancellation(error)) throw error;
-    const reason = describeFailure(error);
-    await moveTo('failed', 'site.failed', `provisioning failed: ${reason}`, {
-      operationId: input.provisionOperationId,
-      status: 'failed',
-      error: reason,
-    });
+  /** The status the site will have once every accepted change has been applied. */
+  const projectedStatus = (): SiteStatus =>
+    pending.reduce(
+      (status, request) => statusAfter(request.change, status, state.statusBeforeCancel),
+      settledStatus(state.status),
+    );
+
+  setHandler(
+    changeSiteUpdate,
+    async (request) => {
+      if (request.change.kind !== 'configure') {
+        pending.push(request);
+        return { operationId: request.operationId };
+      }
+      nextRunOperations.push(request.operationId);
+      // A request that finds a run already due is folded into it; otherwise it makes one.
+      if (state.configuration.requested) state.configuration.coalesced++;
+      state.configuration.requested = true;
+      // During a run the site shows that another run is queued (MWS3's "ansible queue").
+      await serialised(async () => {
+        if (state.configuration.requested && state.status === 'configuring') {
+          await moveTo(
+            'configuring-queued',
+            'site.configuring-queued',
+            'changes queued for the next run',
+          );
+        }
+      });
+      return { operationId: request.operationId };
+    },
+    {
+      validator: (request: SiteChangeRequest) => {
+        const reason = refusal(request.change, projectedStatus());
+        if (reason)
+          throw ApplicationFailure.create({
+            type: 'IllegalTransition',
+            message: reason,
+            nonRetryable: true,
+          });
+        if (request.change.kind === 'suspend' && request.change.reason.trim() === '') {
+          throw ApplicationFailure.create({
+            type: 'IllegalTransition',
+            message: 'a suspension needs a reason',
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
+
+  if (!input.carried) await provision();
+  await live();
+
+  async function provision(): Promise<void> {
+    await moveTo('installing', 'site.installing', 'provisioning started');
+    state.vmId = uuid4();
+    try {
+      const server = await executeChild(provisionVm, {
+        workflowId: provisionWorkflowId(state.vmId),
+        args: [
+          {
+            siteId: input.siteId,
+            vmId: state.vmId,
+            operationId: input.provisionOperationId,
+            hostnameLabel: input.hostnameLabel,
+            size: input.size,
+            installTimeoutSeconds: input.installTimeoutSeconds,
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        typedSearchAttributes: [
+          { key: searchAttributes.siteId, value: input.siteId },
+          { key: searchAttributes.owner, value: input.owner },
+        ],
+      });
+      state.hostname = server.hostname;
+      state.ipv4 = server.ipv4;
+      state.ipv6 = server.ipv6;
+      upsertSearchAttributes([{ key: searchAttributes.hostname, value: server.hostname }]);
+      await moveTo('ready', 'site.ready', `server ${server.hostname} is ready`, {
+        operationId: input.provisionOperationId,
+        status: 'succeeded',
+      });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const reason = describeFailure(error);
+      await moveTo('failed', 'site.failed', `provisioning failed: ${reason}`, {
+        operationId: input.provisionOperationId,
+        status: 'failed',
+        error: reason,
+      });
+    }
   }
 
-  // The site lives on: later changes arrive here as Updates. TODO(#3): lifecycle Updates, and
-  // continue-as-new before the history grows large.
-  await condition(() => false);
+  /** Applies accepted changes one at a time until the site is deleted. */
+  async function live(): Promise<void> {
+    const limit = input.continueAsNewAfterEvents ?? defaultContinueAsNewAfterEvents;
+    const continueDue = () =>
+      workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit;
+    while (state.status !== 'deleted') {
+      const configDue = () =>
+        state.configuration.requested && ['ready', 'quarantined'].includes(state.status);
+      const timeout =
+        state.status === 'cancelled' && state.deleteAfterMs !== null
+          ? Math.max(0, state.deleteAfterMs - Date.now())
+          : undefined;
+      const work = () => pending.length > 0 || configDue() || continueDue();
+      // condition() with a timeout resolves false when the timer (a durable Temporal timer) fires.
+      const woke =
+        timeout === undefined ? (await condition(work), true) : await condition(work, timeout);
+      if (!woke) {
+        await apply({ operationId: null, actor: 'system', change: { kind: 'delete' } });
+      } else if (pending.length > 0) {
+        await apply(pending.shift()!);
+      } else if (configDue()) {
+        await configure();
+      } else {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof site>({ ...input, carried: { state, pending } });
+      }
+    }
+  }
+
+  /** One configuration run, then as many follow-ups as changes arrived during it (at most one each time). */
+  async function configure(): Promise<void> {
+    const ansible = proxyActivities<AnsibleActivities>(configurationRun);
+    const visible = state.status === 'ready';
+    state.configuration.running = true;
+    while (state.configuration.requested) {
+      state.configuration.requested = false;
+      const operations = nextRunOperations;
+      nextRunOperations = [];
+      state.configuration.runs++;
+      const run = state.configuration.runs;
+      if (visible) {
+        await serialised(async () => {
+          // A follow-up run whose request arrived too late for the handler to show it queued:
+          // show it now, so the audit log reads run, queued, run.
+          if (state.status === 'configuring') {
+            await moveTo(
+              'configuring-queued',
+              'site.configuring-queued',
+              'changes queued for the next run',
+            );
+          }
+          await moveTo('configuring', 'site.configuring', `configuration run ${run} started`);
+        });
+      }
+      let outcome: OperationOutcome['status'] = 'succeeded';
+      let error: string | undefined;
+      try {
+        await ansible.configureServer({
+          vmId: state.vmId!,
+          siteId: state.siteId,
+          hostname: state.hostname ?? '',
+          ipv4: state.ipv4 ?? '',
+          ipv6: state.ipv6 ?? '',
+        });
+      } catch (failure) {
+        // As in MWS3, a failed run leaves the site usable; the operations say what went wrong.
+        outcome = 'failed';
+        error = describeFailure(failure);
+      }
+      for (const operationId of operations) {
+        await records.finishOperation({ operationId, status: outcome, error });
+      }
+    }
+    state.configuration.running = false;
+    if (visible) {
+      await serialised(() => moveTo('ready', 'site.configured', 'configuration applied'));
+    }
+  }
+
+  async function apply(
+    request: SiteChangeRequest | { operationId: null; actor: string; change: { kind: 'delete' } },
+  ): Promise<void> {
+    // Refusals were checked when the change was accepted; re-check against where the site is now.
+    const reason = refusal(request.change, settledStatus(state.status));
+    const finishWith = (status: OperationOutcome['status'], error?: string) =>
+      request.operationId === null
+        ? Promise.resolve()
+        : records.finishOperation({ operationId: request.operationId, status, error });
+    if (reason) return finishWith('failed', `IllegalTransition: ${reason}`);
+    await condition(() => !state.configuration.running);
+    const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
+    const network = proxyActivities<NetworkActivities>(quickCall);
+    const finish =
+      request.operationId === null
+        ? undefined
+        : ({ operationId: request.operationId, status: 'succeeded' } as const);
+    const vmId = state.vmId;
+    const power = async (action: 'on' | 'off' | 'reboot' | 'reset') => {
+      if (vmId === null) return;
+      const { powerState } = await hypervisor.powerVm({ vmId, action });
+      await records.setVmPowerState({ vmId, powerState });
+    };
+    const change = request.change;
+    switch (change.kind) {
+      case 'disable':
+        await power('off');
+        await serialised(() =>
+          moveTo('disabled', 'site.disabled', `disabled by ${request.actor}`, finish),
+        );
+        return;
+      case 'enable':
+        await power('on');
+        await serialised(() =>
+          moveTo('ready', 'site.enabled', `enabled by ${request.actor}`, finish),
+        );
+        state.configuration.requested = true;
+        return;
+      case 'suspend':
+        await power('off');
+        await records.setSiteFields({ siteId: state.siteId, suspensionReason: change.reason });
+        await serialised(() =>
+          moveTo(
+            'suspended',
+            'site.suspended',
+            `suspended by ${request.actor}: ${change.reason}`,
+            finish,
+          ),
+        );
+        return;
+      case 'unsuspend':
+        await records.setSiteFields({ siteId: state.siteId, suspensionReason: null });
+        await serialised(() =>
+          moveTo(
+            'disabled',
+            'site.unsuspended',
+            `unsuspended by ${request.actor}; still disabled`,
+            finish,
+          ),
+        );
+        return;
+      case 'quarantine':
+        await serialised(() =>
+          moveTo('quarantined', 'site.quarantined', `quarantined by ${request.actor}`, finish),
+        );
+        state.configuration.requested = true;
+        return;
+      case 'release-quarantine':
+        await serialised(() =>
+          moveTo('ready', 'site.released', `quarantine lifted by ${request.actor}`, finish),
+        );
+        state.configuration.requested = true;
+        return;
+      case 'cancel': {
+        const grace = input.cancellationGraceSeconds ?? defaultGraceSeconds;
+        state.statusBeforeCancel = state.status;
+        state.deleteAfterMs = Date.now() + grace * 1000;
+        await power('off');
+        await records.setSiteFields({
+          siteId: state.siteId,
+          deleteAfter: new Date(state.deleteAfterMs).toISOString(),
+        });
+        await serialised(() =>
+          moveTo(
+            'cancelled',
+            'site.cancelled',
+            `cancelled by ${request.actor}; deleted after ${new Date(state.deleteAfterMs!).toISOString()}`,
+            finish,
+          ),
+        );
+        return;
+      }
+      case 'revert-cancellation': {
+        const back = state.statusBeforeCancel ?? 'ready';
+        state.statusBeforeCancel = null;
+        state.deleteAfterMs = null;
+        await records.setSiteFields({ siteId: state.siteId, deleteAfter: null });
+        if (back === 'ready' || back === 'quarantined') await power('on');
+        await serialised(() =>
+          moveTo(
+            back,
+            'site.cancellation-reverted',
+            `cancellation reverted by ${request.actor}`,
+            finish,
+          ),
+        );
+        return;
+      }
+      case 'delete':
+        // Compensations, each idempotent: the server, then its addresses, then its records.
+        if (vmId !== null) {
+          await hypervisor.destroyVm({ vmId });
+          await network.releaseNetwork({ vmId });
+          await records.forgetServer({ vmId });
+        }
+        await serialised(() =>
+          moveTo('deleted', 'site.deleted', `deleted by ${request.actor}`, finish),
+        );
+        return;
+      case 'set-renewal':
+        state.renews = change.renews;
+        await records.setSiteFields({ siteId: state.siteId, renews: change.renews });
+        return finishWith('succeeded');
+      case 'power-on':
+      case 'power-off':
+      case 'reboot':
+      case 'reset':
+        await power(
+          change.kind === 'power-on' ? 'on' : change.kind === 'power-off' ? 'off' : change.kind,
+        );
+        return finishWith('succeeded');
+      case 'configure':
+        return;
+    }
+  }
 }

@@ -6,6 +6,6 @@ import { SimulatedAnsible } from './simulated/simulated-ansible';
 export function createAnsible(config: BerthConfig): Ansible {
   switch (config.adapters.ansible) {
     case 'simulated':
-      return new SimulatedAnsible();
+      return new SimulatedAnsible(config.simulated.ansibleTaskMs);
   }
 }

@@ -3,7 +3,7 @@ import { callbackToken } from '../../libs/callback-token';
 import { type Orm } from '../../libs/db/orm';
 import { failure } from '../../libs/failures';
 import { registerInstallWaiter } from './install-callback';
-import { type Hypervisor, type VmSpec } from './port';
+import { type Hypervisor, type PowerAction, type PowerState, type VmSpec } from './port';
 
 /** What the workflow knows of a new VM; the callback is added inside the activity. */
 export type CreateVmInput = Omit<VmSpec, 'callback'>;
@@ -48,7 +48,36 @@ export function createHypervisorActivities(deps: {
     throw new CompleteAsyncError();
   }
 
-  return { createVm, awaitInstallCallback };
+  async function powerVm(input: {
+    vmId: string;
+    action: PowerAction;
+  }): Promise<{ powerState: PowerState }> {
+    try {
+      const vm = await deps.hypervisor.power(input.vmId, input.action);
+      return { powerState: vm.powerState };
+    } catch (error) {
+      throw failure(
+        'HypervisorUnavailable',
+        `power ${input.action} of server ${input.vmId} failed`,
+        {
+          cause: error instanceof Error ? error : undefined,
+        },
+      );
+    }
+  }
+
+  /** Destroying a server that is already gone succeeds. */
+  async function destroyVm(input: { vmId: string }): Promise<void> {
+    try {
+      await deps.hypervisor.destroyVm(input.vmId);
+    } catch (error) {
+      throw failure('HypervisorUnavailable', `destroying server ${input.vmId} failed`, {
+        cause: error instanceof Error ? error : undefined,
+      });
+    }
+  }
+
+  return { createVm, awaitInstallCallback, powerVm, destroyVm };
 }
 
 export type HypervisorActivities = ReturnType<typeof createHypervisorActivities>;

@@ -12,6 +12,8 @@ export interface Hypervisor {
    */
   createVm(spec: VmSpec): Promise<HypervisorVm>;
   getVm(vmId: string): Promise<HypervisorVm | undefined>;
+  /** Power actions; `reboot` asks the guest, `reset` is the hardware button. */
+  power(vmId: string, action: PowerAction): Promise<HypervisorVm>;
   destroyVm(vmId: string): Promise<void>;
   /** Releases connections and background work. */
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export interface VmSpec {
 }
 
 export type PowerState = 'poweredOn' | 'poweredOff';
+export type PowerAction = 'on' | 'off' | 'reboot' | 'reset';
 
 export interface HypervisorVm {
   vmId: string;

@@ -72,7 +72,15 @@ export function createNetworkActivities(deps: { orm: Orm; network: BerthConfig['
     return new Set(rows.map((row) => Number(row.slot)));
   }
 
-  return { allocateNetwork };
+  /**
+   * Returns a server's host name and addresses to the pool; releasing what is already released
+   * succeeds. TODO(#5): a hold period before the addresses are handed out again.
+   */
+  async function releaseNetwork(input: { vmId: string }): Promise<void> {
+    await forkEm(deps.orm).nativeDelete(NetworkConfig, { vmId: input.vmId });
+  }
+
+  return { allocateNetwork, releaseNetwork };
 }
 
 function describe(row: NetworkConfig): NetworkAllocation {

@@ -115,7 +115,74 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     await em.flush();
   }
 
-  return { transitionSite, recordVm, setVmStatus, reportProgress };
+  async function finishOperation(input: OperationOutcome): Promise<void> {
+    const em = forkEm(deps.orm);
+    await finish(em, input);
+    await em.flush();
+  }
+
+  /** Sets the site's own fields that are not its status; each change is audited. */
+  async function setSiteFields(input: {
+    siteId: string;
+    renews?: boolean;
+    suspensionReason?: string | null;
+    deleteAfter?: string | null;
+  }): Promise<void> {
+    await forkEm(deps.orm).transactional(async (em) => {
+      const site = await em.findOne(Site, input.siteId);
+      if (!site) throw failure('RecordNotFound', `site ${input.siteId} does not exist`);
+      const changes: string[] = [];
+      if (input.renews !== undefined && site.renews !== input.renews) {
+        site.renews = input.renews;
+        changes.push(input.renews ? 'renews' : 'will not renew');
+      }
+      if (
+        input.suspensionReason !== undefined &&
+        site.suspensionReason !== input.suspensionReason
+      ) {
+        site.suspensionReason = input.suspensionReason;
+        changes.push(
+          input.suspensionReason ? 'suspension reason set' : 'suspension reason cleared',
+        );
+      }
+      if (input.deleteAfter !== undefined) {
+        const deleteAfter = input.deleteAfter === null ? null : new Date(input.deleteAfter);
+        if (site.deleteAfter?.getTime() !== deleteAfter?.getTime()) {
+          site.deleteAfter = deleteAfter;
+          changes.push(deleteAfter ? `deletion due ${input.deleteAfter}` : 'deletion called off');
+        }
+      }
+      if (changes.length > 0) {
+        await appendOnce(em, event(site.id, 'site.updated', changes.join('; ')));
+      }
+    });
+  }
+
+  async function setVmPowerState(input: {
+    vmId: string;
+    powerState: 'poweredOn' | 'poweredOff';
+  }): Promise<void> {
+    await forkEm(deps.orm).nativeUpdate(Vm, { id: input.vmId }, { powerState: input.powerState });
+  }
+
+  /** Removes a destroyed server's rows; the audit log keeps its history. */
+  async function forgetServer(input: { vmId: string }): Promise<void> {
+    await forkEm(deps.orm).transactional(async (em) => {
+      await em.nativeUpdate(Service, { vmId: input.vmId }, { vmId: null });
+      await em.nativeDelete(Vm, { id: input.vmId });
+    });
+  }
+
+  return {
+    transitionSite,
+    recordVm,
+    setVmStatus,
+    reportProgress,
+    finishOperation,
+    setSiteFields,
+    setVmPowerState,
+    forgetServer,
+  };
 }
 
 export type RecordsActivities = ReturnType<typeof createRecordsActivities>;

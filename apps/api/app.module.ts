@@ -5,6 +5,9 @@ import { type Client } from '@temporalio/client';
 import { type BerthConfig } from '../../libs/config';
 import { type Orm } from '../../libs/db/orm';
 import { type Logger } from '../../libs/logger';
+import { type IncomingMessage } from 'node:http';
+import { AuthModule } from './auth/auth.module';
+import { authenticate } from './auth/authenticate';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { formatGraphQLError } from './graphql/graphql-errors';
 import { HealthModule } from './health/health.module';
@@ -53,7 +56,11 @@ export class AppModule {
           introspection: true,
           includeStacktraceInErrorResponses: false,
           formatError: formatGraphQLError(deps.log),
+          context: ({ req }: { req: IncomingMessage }) => ({
+            principal: authenticate(deps.config, deps.log, req.headers.authorization),
+          }),
         }),
+        AuthModule,
         ...graphqlModules,
         CallbacksModule,
         HealthModule,

@@ -37,6 +37,7 @@ export interface BerthConfig {
     readonly cpus: number;
     readonly memoryMb: number;
     readonly diskGb: number;
+    readonly cancellationGraceSeconds: number;
   };
   readonly network: {
     readonly zone: string;
@@ -44,7 +45,7 @@ export interface BerthConfig {
     readonly ipv4Pool: string;
     readonly ipv6Pool: string;
   };
-  readonly simulated: { readonly installDelayMs: number };
+  readonly simulated: { readonly installDelayMs: number; readonly ansibleTaskMs: number };
   readonly worker: { readonly shutdownGraceSeconds: number };
 }
 
@@ -142,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       cpus: v.vmCpus!,
       memoryMb: v.vmMemoryMb!,
       diskGb: v.vmDiskGb!,
+      cancellationGraceSeconds: v.cancellationGraceSeconds!,
     },
     network: {
       zone: v.dnsZone!,
@@ -149,7 +151,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       ipv4Pool: v.ipv4Pool!,
       ipv6Pool: v.ipv6Pool!,
     },
-    simulated: { installDelayMs: v.simulatedInstallDelayMs! },
+    simulated: {
+      installDelayMs: v.simulatedInstallDelayMs!,
+      ansibleTaskMs: v.simulatedAnsibleTaskMs!,
+    },
     worker: { shutdownGraceSeconds: v.workerShutdownGraceSeconds! },
   };
 }

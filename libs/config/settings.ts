@@ -207,12 +207,24 @@ export const settings = {
         'must hold at least one address (/127 or larger)',
       ),
   },
+  cancellationGraceSeconds: {
+    env: 'BERTH_CANCELLATION_GRACE_SECONDS',
+    description: 'How long a cancelled site waits before it is deleted (30 days)',
+    default: '2592000',
+    schema: positiveInt.max(366 * 24 * 3600),
+  },
   simulatedInstallDelayMs: {
     env: 'BERTH_SIMULATED_INSTALL_MS',
     description:
       'How long the simulated hypervisor takes to "install" a server before it calls back',
     default: '200',
     schema: z.coerce.number().int().min(0).max(600_000),
+  },
+  simulatedAnsibleTaskMs: {
+    env: 'BERTH_SIMULATED_ANSIBLE_TASK_MS',
+    description: 'How long each task of a simulated configuration run takes',
+    default: '5',
+    schema: z.coerce.number().int().min(0).max(60_000),
   },
   workerShutdownGraceSeconds: {
     env: 'BERTH_WORKER_SHUTDOWN_GRACE_SECONDS',

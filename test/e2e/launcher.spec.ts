@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { mintDevToken } from '../../libs/auth/dev-token';
 import { startDevServer, waitForTemporal } from '../../libs/temporal/dev-server';
 import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/free-port';
@@ -49,13 +50,18 @@ async function launch(dataDir: string, env: Record<string, string>): Promise<Lau
   );
   const graphqlUrl = `http://127.0.0.1:${apiPort}/graphql`;
   expect(output, output).toContain(`GraphQL:     ${graphqlUrl}`);
+  const secretKey = Buffer.from(readFileSync(join(dataDir, 'secret.key'), 'utf8').trim(), 'base64');
+  tokens.set(graphqlUrl, mintDevToken(secretKey, { userId: 'alice' }));
   return { child, output: () => output, exited, graphqlUrl };
 }
+
+/** Tokens for the launched api, signed with the key the launcher made in its data folder. */
+const tokens = new Map<string, string>();
 
 async function graphql<T>(url: string, query: string, variables: Record<string, unknown>) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(url)}` },
     body: JSON.stringify({ query, variables }),
   });
   return ((await response.json()) as { data: T }).data;

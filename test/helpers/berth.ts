@@ -3,6 +3,7 @@ import { type Client } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApi } from '../../apps/api/api';
 import { type BerthWorker, createBerthWorker, workflowsPath } from '../../apps/worker/worker';
+import { type DevTokenOptions, mintDevToken } from '../../libs/auth/dev-token';
 import { type BerthConfig } from '../../libs/config';
 import { type Orm } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
@@ -38,10 +39,14 @@ export interface BerthStack {
   orm: Orm;
   temporal: Client;
   apiUrl: string;
+  /** Sends a query as `as` (default: the user alice, who may read and write her sites). */
   graphql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
+    as?: DevTokenOptions | null,
   ): Promise<GraphQLResponse<T>>;
+  /** A development token for the given caller, signed with this stack's key. */
+  token(as?: DevTokenOptions): string;
   /** Starts an in-process worker (one is started by startBerth unless `worker: false`). */
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -82,13 +87,22 @@ export async function startBerth(options: {
     orm: options.db.orm,
     temporal: options.temporal.client,
     apiUrl,
-    async graphql<T>(query: string, variables?: Record<string, unknown>) {
+    async graphql<T>(
+      query: string,
+      variables?: Record<string, unknown>,
+      as?: DevTokenOptions | null,
+    ) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (as !== null) headers.authorization = `Bearer ${stack.token(as)}`;
       const response = await fetch(`${apiUrl}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers,
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as GraphQLResponse<T>;
+    },
+    token(as: DevTokenOptions = { userId: 'alice' }) {
+      return mintDevToken(config.secretKey, as);
     },
     async startWorker() {
       if (worker) return;

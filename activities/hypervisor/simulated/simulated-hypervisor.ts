@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { type Orm, forkEm } from '../../../libs/db/orm';
 import { type Logger } from '../../../libs/logger';
-import { type Hypervisor, type HypervisorVm, type VmSpec } from '../port';
+import { type Hypervisor, type HypervisorVm, type PowerAction, type VmSpec } from '../port';
 import { SimulatedInstaller } from './simulated-installer';
 import { SimulatedVm } from './simulated-vm.entity';
 
@@ -57,6 +57,17 @@ export class SimulatedHypervisor implements Hypervisor {
   async getVm(vmId: string): Promise<HypervisorVm | undefined> {
     const vm = await forkEm(this.orm).findOne(SimulatedVm, { vmId });
     return vm ? view(vm) : undefined;
+  }
+
+  async power(vmId: string, action: PowerAction): Promise<HypervisorVm> {
+    const em = forkEm(this.orm);
+    const vm = await em.findOne(SimulatedVm, { vmId });
+    if (!vm) throw new Error(`no simulated VM ${vmId}`);
+    // A reboot or reset of a machine that is off leaves it off, as on a real hypervisor.
+    if (action === 'on') vm.powerState = 'poweredOn';
+    if (action === 'off') vm.powerState = 'poweredOff';
+    await em.flush();
+    return view(vm);
   }
 
   async destroyVm(vmId: string): Promise<void> {

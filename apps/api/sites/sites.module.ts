@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { SiteChangesResolver } from './site-changes.resolver';
+import { SiteChangesService } from './site-changes.service';
 import { SitesResolver } from './sites.resolver';
 import { SitesService } from './sites.service';
 
-@Module({ providers: [SitesResolver, SitesService] })
+@Module({ providers: [SitesResolver, SitesService, SiteChangesResolver, SiteChangesService] })
 export class SitesModule {}

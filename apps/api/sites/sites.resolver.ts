@@ -1,8 +1,19 @@
-import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { Max, Min } from 'class-validator';
-import { ArgsType, Field } from '@nestjs/graphql';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { resolvePrincipal } from '../auth/principal';
+import {
+  Args,
+  ArgsType,
+  Field,
+  ID,
+  Int,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
+import { IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { type Principal } from '../../../libs/auth/principal';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { SiteAccessService } from '../auth/site-access.service';
 import { RequestSiteInput } from './request-site.input';
 import { RequestSiteResult } from './request-site.payload';
 import { SiteConnection, SiteEventModel, SiteModel } from './site.model';
@@ -32,23 +43,41 @@ export class SiteEventsArgs {
 
 @Resolver(() => SiteModel)
 export class SitesResolver {
-  constructor(private readonly service: SitesService) {}
+  constructor(
+    private readonly service: SitesService,
+    private readonly access: SiteAccessService,
+  ) {}
 
   @Mutation(() => RequestSiteResult, {
     description: 'Ask for a new site; provisioning runs in the background as an operation',
   })
-  requestSite(@Args('input') input: RequestSiteInput): Promise<RequestSiteResult> {
-    return this.service.requestSite(resolvePrincipal(), input);
+  requestSite(
+    @CurrentPrincipal() principal: Principal,
+    @Args('input') input: RequestSiteInput,
+  ): Promise<RequestSiteResult> {
+    this.access.requireScope(principal, 'sites:write');
+    return this.service.requestSite(principal, input);
   }
 
-  @Query(() => SiteModel, { nullable: true })
-  site(@Args('id', { type: () => ID }) id: string): Promise<SiteModel | null> {
+  @Query(() => SiteModel, { nullable: true, description: 'A site you administer (operators: any)' })
+  async site(
+    @CurrentPrincipal() principal: Principal,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<SiteModel | null> {
+    this.access.requireScope(principal, 'sites:read');
+    // Someone else's site reads as absent: its existence is not the caller's business.
+    if (!(await this.access.canAdminister(principal, id))) return null;
     return this.service.getSite(id);
   }
 
-  @Query(() => SiteConnection)
-  sites(@Args() args: SitesArgs): Promise<SiteConnection> {
-    return this.service.listSites(args.first, args.after ?? null);
+  @Query(() => SiteConnection, { description: 'The sites you administer (operators: all)' })
+  async sites(
+    @CurrentPrincipal() principal: Principal,
+    @Args() args: SitesArgs,
+  ): Promise<SiteConnection> {
+    this.access.requireScope(principal, 'sites:read');
+    const visible = await this.access.administeredSiteIds(principal);
+    return this.service.listSites(args.first, args.after ?? null, visible);
   }
 
   @ResolveField(() => [SiteEventModel], { description: 'Audit log, oldest first' })

@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
@@ -8,7 +8,7 @@ import { NetworkConfig, Operation, Site, SiteEvent, SiteRole } from '../../../li
 import { searchAttributes, siteWorkflowId } from '../../../libs/temporal/names';
 import { type Logger } from '../../../libs/logger';
 import { type SiteInput, siteWorkflowType } from '../../../workflows/site.messages';
-import { type Principal } from '../auth/principal';
+import { type Principal } from '../../../libs/auth/principal';
 import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
 import {
   HostnameTakenError,
@@ -127,20 +127,30 @@ export class SitesService {
   }
 
   /** Newest first, keyset-paginated; two queries per page whatever its size, plus the count. */
-  async listSites(first: number, after: string | null): Promise<SiteConnection> {
+  async listSites(
+    first: number,
+    after: string | null,
+    visibleIds: string[] | undefined,
+  ): Promise<SiteConnection> {
     const em = forkEm(this.orm);
     const cursor = after ? decodeSiteCursor(after) : null;
-    const where = cursor
+    const visible: FilterQuery<Site> = visibleIds === undefined ? {} : { id: { $in: visibleIds } };
+    const where: FilterQuery<Site> = cursor
       ? {
-          $or: [
-            { createdAt: { $lt: cursor.createdAt } },
-            { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
+          $and: [
+            visible,
+            {
+              $or: [
+                { createdAt: { $lt: cursor.createdAt } },
+                { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
+              ],
+            },
           ],
         }
-      : {};
+      : visible;
     const [rows, totalCount] = await Promise.all([
       em.find(Site, where, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: first + 1 }),
-      forkEm(this.orm).count(Site, {}),
+      forkEm(this.orm).count(Site, visible),
     ]);
     const page = rows.slice(0, first);
     const networks = page.length
@@ -244,6 +254,7 @@ export class SitesService {
         diskGb: this.config.provisioning.diskGb,
       },
       installTimeoutSeconds: this.config.provisioning.installTimeoutSeconds,
+      cancellationGraceSeconds: this.config.provisioning.cancellationGraceSeconds,
     };
     try {
       await this.temporal.workflow.start(siteWorkflowType, {

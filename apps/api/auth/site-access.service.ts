@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { hasScope, isOperator, type Principal, type Scope } from '../../../libs/auth/principal';
+import { forkEm, type Orm } from '../../../libs/db/orm';
+import { SiteRole } from '../../../libs/domain';
+import { ORM } from '../tokens';
+import { forbidden } from './authenticate';
+
+/**
+ * Who may see and change which site: operators every site; anyone else the sites where they, or
+ * one of their groups, hold the admin role. Each check also needs the credential's scope.
+ */
+@Injectable()
+export class SiteAccessService {
+  constructor(@Inject(ORM) private readonly orm: Orm) {}
+
+  requireScope(principal: Principal, scope: Scope): void {
+    if (!hasScope(principal, scope)) throw forbidden(`this credential lacks the ${scope} scope`);
+  }
+
+  requireOperator(principal: Principal): void {
+    if (!isOperator(principal)) throw forbidden('only operators may do this');
+  }
+
+  /** Site ids the caller administers; undefined means every site (an operator). */
+  async administeredSiteIds(principal: Principal): Promise<string[] | undefined> {
+    if (isOperator(principal)) return undefined;
+    const roles = await forkEm(this.orm).find(
+      SiteRole,
+      {
+        role: 'admin',
+        $or: [
+          { subjectType: 'user', subject: principal.userId },
+          ...(principal.groups.length > 0
+            ? [{ subjectType: 'group' as const, subject: { $in: principal.groups } }]
+            : []),
+        ],
+      },
+      { fields: ['siteId'] },
+    );
+    return [...new Set(roles.map((role) => role.siteId))];
+  }
+
+  async canAdminister(principal: Principal, siteId: string): Promise<boolean> {
+    const ids = await this.administeredSiteIds(principal);
+    return ids === undefined || ids.includes(siteId);
+  }
+}

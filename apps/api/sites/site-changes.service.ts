@@ -1,0 +1,132 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { type Principal } from '../../../libs/auth/principal';
+import { forkEm, type Orm } from '../../../libs/db/orm';
+import { Operation, Site } from '../../../libs/domain';
+import { type Logger } from '../../../libs/logger';
+import { siteWorkflowId } from '../../../libs/temporal/names';
+import { changeSiteUpdate, type SiteChange } from '../../../workflows/site.messages';
+import { serviceUnavailable } from '../graphql/graphql-errors';
+import { IdempotencyKeyReusedError } from '../graphql/user-error';
+import { LOGGER, ORM, TEMPORAL_CLIENT } from '../tokens';
+import {
+  IllegalTransitionError,
+  SiteNotFoundError,
+  SiteOperationPayload,
+  type SiteOperationResult,
+} from './change-site.payload';
+import { toOperationModel } from './site.mapper';
+
+/**
+ * Sends a change to a site's workflow as an Update. The api writes the Operation row first and
+ * uses its id as the Update id, so a retried request (same idempotency key) is one operation and
+ * one Update; a change the workflow's validator refuses leaves no row behind.
+ */
+@Injectable()
+export class SiteChangesService {
+  constructor(
+    @Inject(ORM) private readonly orm: Orm,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  async change(
+    principal: Principal,
+    siteId: string,
+    change: SiteChange,
+    idempotencyKey: string | null,
+  ): Promise<SiteOperationResult> {
+    const em = forkEm(this.orm);
+    const site = await em.findOne(Site, { id: siteId });
+    if (!site) return new SiteNotFoundError('no such site');
+    if (site.status === 'deleted') return new IllegalTransitionError('the site is deleted');
+    const fingerprint = createHash('sha256').update(JSON.stringify(change)).digest('hex');
+
+    if (idempotencyKey !== null) {
+      const existing = await em.findOne(Operation, { siteId, idempotencyKey });
+      if (existing) return this.repeat(existing, fingerprint, principal, change);
+    }
+    const operation = new Operation({
+      id: randomUUID(),
+      siteId,
+      kind: change.kind,
+      workflowId: siteWorkflowId(siteId),
+      requestedBy: principal.userId,
+      idempotencyKey,
+      requestFingerprint: fingerprint,
+    });
+    try {
+      await em.persistAndFlush(operation);
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException) || idempotencyKey === null)
+        throw error;
+      const raced = await forkEm(this.orm).findOneOrFail(Operation, { siteId, idempotencyKey });
+      return this.repeat(raced, fingerprint, principal, change);
+    }
+    let refused: IllegalTransitionError | undefined;
+    try {
+      refused = await this.send(operation, principal, change);
+    } catch (error) {
+      // Not accepted: leave no operation behind that would never finish.
+      await forkEm(this.orm).nativeDelete(Operation, { id: operation.id });
+      throw error;
+    }
+    if (refused) {
+      await forkEm(this.orm).nativeDelete(Operation, { id: operation.id });
+      return refused;
+    }
+    this.log.info(
+      { siteId, operationId: operation.id, change: change.kind },
+      'site change accepted',
+    );
+    return this.payload(operation);
+  }
+
+  private async repeat(
+    operation: Operation,
+    fingerprint: string,
+    principal: Principal,
+    change: SiteChange,
+  ): Promise<SiteOperationResult> {
+    if (operation.requestFingerprint !== fingerprint) {
+      return new IdempotencyKeyReusedError(
+        'this idempotency key was used for a different change',
+        'idempotencyKey',
+      );
+    }
+    // The Update id is the operation id: Temporal answers a repeat without applying it twice.
+    const refused = await this.send(operation, principal, change);
+    return refused ?? this.payload(await forkEm(this.orm).findOneOrFail(Operation, operation.id));
+  }
+
+  /** Returns the typed refusal, or undefined once the workflow has accepted the change. */
+  private async send(
+    operation: Operation,
+    principal: Principal,
+    change: SiteChange,
+  ): Promise<IllegalTransitionError | undefined> {
+    try {
+      await this.temporal.workflow
+        .getHandle(siteWorkflowId(operation.siteId))
+        .executeUpdate(changeSiteUpdate, {
+          updateId: operation.id,
+          args: [{ operationId: operation.id, actor: principal.userId, change }],
+        });
+      return undefined;
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+        if (error.cause.type === 'IllegalTransition')
+          return new IllegalTransitionError(error.cause.message);
+      }
+      this.log.error({ siteId: operation.siteId, err: error }, 'sending a site change failed');
+      throw serviceUnavailable('The workflow engine');
+    }
+  }
+
+  private payload(operation: Operation): SiteOperationPayload {
+    return Object.assign(new SiteOperationPayload(), { operation: toOperationModel(operation) });
+  }
+}

@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
+import { type DevTokenOptions } from '../../libs/auth/dev-token';
+import { forkEm } from '../../libs/db/orm';
+import { NetworkConfig, Operation, SiteEvent } from '../../libs/domain';
+import { siteWorkflowId } from '../../libs/temporal/names';
+import { siteStateQuery } from '../../workflows/site.messages';
+import { type BerthStack, startBerth } from '../helpers/berth';
+import {
+  databaseKinds,
+  databaseUnavailable,
+  startDatabase,
+  type TestDatabase,
+} from '../helpers/databases';
+import { eventually } from '../helpers/eventually';
+import {
+  type OperationData,
+  operationQuery,
+  type RequestSiteData,
+  requestSiteMutation,
+  type SiteData,
+  siteQuery,
+} from '../helpers/graphql-documents';
+import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
+import { uniqueName } from '../helpers/test-names';
+
+const operator: DevTokenOptions = { userId: 'olivia', operator: true };
+
+type ChangeResult =
+  | { __typename: 'SiteOperationPayload'; operation: { id: string; kind: string } }
+  | { __typename: string; code: string; message: string };
+
+function changeMutation(name: string, inputType = 'SiteChangeInput'): string {
+  return `mutation Change($input: ${inputType}!) {
+    result: ${name}(input: $input) {
+      __typename
+      ... on SiteOperationPayload { operation { id kind } }
+      ... on UserError { code message }
+    }
+  }`;
+}
+
+describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
+  const skip = temporalUnavailable() ?? databaseUnavailable(kind);
+  let temporal: TestTemporal;
+  let db: TestDatabase;
+  let berth: BerthStack;
+
+  beforeAll(async () => {
+    if (skip) return;
+    [temporal, db] = await Promise.all([startTemporal(), startDatabase(kind)]);
+    berth = await startBerth({
+      db,
+      temporal,
+      taskQueue: uniqueName(`lifecycle-${kind}`),
+      // Runs long enough (7 tasks of 100 ms) for the concurrent requests to arrive during one.
+      env: { BERTH_CANCELLATION_GRACE_SECONDS: '3', BERTH_SIMULATED_ANSIBLE_TASK_MS: '100' },
+    });
+  });
+  afterAll(async () => {
+    await berth?.stop();
+    await Promise.all([temporal?.teardown(), db?.stop()]);
+  });
+
+  async function readySite(): Promise<string> {
+    const response = await berth.graphql<RequestSiteData>(requestSiteMutation, {
+      input: { name: uniqueName('Lifecycle'), contactEmail: 'alice@example.org' },
+    });
+    const result = response.data?.requestSite;
+    if (!result || !('site' in result)) throw new Error(JSON.stringify(response));
+    await statusOf(result.site.id, 'READY');
+    return result.site.id;
+  }
+
+  async function statusOf(siteId: string, status: string) {
+    return eventually(
+      `site ${siteId} becoming ${status}`,
+      async () => (await berth.graphql<SiteData>(siteQuery, { id: siteId }, operator)).data?.site,
+      (site) => site?.status === status,
+    );
+  }
+
+  async function change(
+    name: string,
+    input: Record<string, unknown>,
+    as?: DevTokenOptions,
+    inputType?: string,
+  ): Promise<ChangeResult> {
+    const response = await berth.graphql<{ result: ChangeResult }>(
+      changeMutation(name, inputType),
+      { input },
+      as,
+    );
+    if (!response.data) throw new Error(JSON.stringify(response.errors));
+    return response.data.result;
+  }
+
+  async function finished(result: ChangeResult) {
+    if (!('operation' in result)) throw new Error(`refused: ${JSON.stringify(result)}`);
+    return eventually(
+      `operation ${result.operation.kind} finishing`,
+      async () =>
+        (await berth.graphql<OperationData>(operationQuery, { id: result.operation.id })).data
+          ?.operation,
+      (op) => op?.status === 'SUCCEEDED' || op?.status === 'FAILED',
+    );
+  }
+
+  async function powerState(siteId: string) {
+    const state = await berth.temporal.workflow
+      .getHandle(siteWorkflowId(siteId))
+      .query(siteStateQuery);
+    return (await forkEm(db.orm).findOneOrFail(SimulatedVm, { vmId: state.vmId! })).powerState;
+  }
+
+  it.skipIf(skip)(
+    'disables, enables, suspends, unsuspends, cancels and reverts, audited',
+    async () => {
+      const siteId = await readySite();
+
+      expect(await finished(await change('disableSite', { siteId }))).toMatchObject({
+        status: 'SUCCEEDED',
+      });
+      await statusOf(siteId, 'DISABLED');
+      expect(await powerState(siteId)).toBe('poweredOff');
+
+      // Refused by the workflow's validator: nothing recorded.
+      const operationsBefore = await forkEm(db.orm).count(Operation, { siteId });
+      expect(await change('disableSite', { siteId })).toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+      expect(await forkEm(db.orm).count(Operation, { siteId })).toBe(operationsBefore);
+
+      await finished(await change('enableSite', { siteId }));
+      await statusOf(siteId, 'READY');
+      expect(await powerState(siteId)).toBe('poweredOn');
+
+      // Suspension is an operator's: alice is refused, olivia is not.
+      const bySiteAdmin = await berth.graphql(changeMutation('suspendSite', 'SuspendSiteInput'), {
+        input: { siteId, reason: 'abuse report' },
+      });
+      expect(bySiteAdmin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      await finished(
+        await change(
+          'suspendSite',
+          { siteId, reason: 'abuse report' },
+          operator,
+          'SuspendSiteInput',
+        ),
+      );
+      await statusOf(siteId, 'SUSPENDED');
+      expect(await change('enableSite', { siteId })).toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+      await finished(await change('unsuspendSite', { siteId }, operator));
+      await statusOf(siteId, 'DISABLED');
+
+      await finished(await change('cancelSite', { siteId }));
+      await statusOf(siteId, 'CANCELLED');
+      await finished(await change('revertSiteCancellation', { siteId }, operator));
+      await statusOf(siteId, 'DISABLED');
+
+      const actions = (
+        await forkEm(db.orm).find(SiteEvent, { siteId }, { orderBy: { id: 'asc' } })
+      ).map((e) => e.action);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'site.disabled',
+          'site.enabled',
+          'site.suspended',
+          'site.unsuspended',
+          'site.cancelled',
+          'site.cancellation-reverted',
+        ]),
+      );
+    },
+  );
+
+  it.skipIf(skip)(
+    'coalesces 20 concurrent reconfigurations into a few serial, audited runs',
+    async () => {
+      const siteId = await readySite();
+      const handle = berth.temporal.workflow.getHandle(siteWorkflowId(siteId));
+      const before = (await handle.query(siteStateQuery)).configuration;
+
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => change('reconfigureSite', { siteId })),
+      );
+      const operations = await Promise.all(results.map(finished));
+      expect(operations.every((op) => op?.status === 'SUCCEEDED')).toBe(true);
+      await statusOf(siteId, 'READY');
+
+      const after = (await handle.query(siteStateQuery)).configuration;
+      const runs = after.runs - before.runs;
+      // How many runs depends on how the requests spread over time (each is a database write and
+      // an Update); with 700 ms runs they share a handful, never one each.
+      expect(runs).toBeGreaterThanOrEqual(1);
+      expect(runs).toBeLessThanOrEqual(10);
+      expect(after.coalesced - before.coalesced).toBe(20 - runs);
+      console.log(`20 concurrent reconfigurations: ${runs} runs, ${20 - runs} coalesced`);
+
+      // The audit log shows each run, in series: every run ends (configured) or hands over to a
+      // queued follow-up before the next one starts, and the last one ends.
+      const actions = (await forkEm(db.orm).find(SiteEvent, { siteId }, { orderBy: { id: 'asc' } }))
+        .map((event) => event.action)
+        .filter((action) => action.startsWith('site.configur'));
+      expect(actions.filter((action) => action === 'site.configuring')).toHaveLength(runs);
+      let running = false;
+      for (const action of actions) {
+        if (action === 'site.configuring') {
+          expect(running, actions.join(' ')).toBe(false);
+          running = true;
+        } else {
+          expect(running, actions.join(' ')).toBe(true);
+          running = false;
+        }
+      }
+      expect(actions.at(-1)).toBe('site.configured');
+    },
+  );
+
+  it.skipIf(skip)(
+    'deletes a cancelled site after its grace period, leaving nothing behind',
+    async () => {
+      const siteId = await readySite();
+      const { vmId } = await berth.temporal.workflow
+        .getHandle(siteWorkflowId(siteId))
+        .query(siteStateQuery);
+      await finished(await change('cancelSite', { siteId }));
+      await statusOf(siteId, 'DELETED');
+      const em = forkEm(db.orm);
+      expect(await em.count(SimulatedVm, { vmId: vmId! })).toBe(0);
+      expect(await em.count(NetworkConfig, { siteId })).toBe(0);
+      expect(await change('enableSite', { siteId })).toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+    },
+  );
+
+  it.skipIf(skip)('returns the same operation for a repeated idempotency key', async () => {
+    const siteId = await readySite();
+    const idempotencyKey = uniqueName('quarantine');
+    const first = await change('quarantineSite', { siteId, idempotencyKey });
+    const second = await change('quarantineSite', { siteId, idempotencyKey });
+    expect(second).toEqual(first);
+    await finished(first);
+    await statusOf(siteId, 'QUARANTINED');
+    expect(await change('releaseSiteQuarantine', { siteId, idempotencyKey })).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    });
+  });
+
+  it.skipIf(skip)("hides another user's site, and refuses a missing or bad token", async () => {
+    const siteId = await readySite();
+    expect(await change('disableSite', { siteId }, { userId: 'bob' })).toMatchObject({
+      code: 'SITE_NOT_FOUND',
+    });
+    expect(
+      (await berth.graphql<SiteData>(siteQuery, { id: siteId }, { userId: 'bob' })).data?.site,
+    ).toBeNull();
+    const anonymous = await berth.graphql(siteQuery, { id: siteId }, null);
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const response = await fetch(`${berth.apiUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not.a.token' },
+      body: JSON.stringify({ query: '{ sites { totalCount } }' }),
+    });
+    expect(response.status).toBe(401);
+  });
+});
