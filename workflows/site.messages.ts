@@ -78,5 +78,5 @@ export interface SiteInput {
   /** Continue as new once the history has this many events; 10,000 when absent. */
   continueAsNewAfterEvents?: number;
   /** Set when continuing as new: the state, and changes accepted but not yet applied. */
-  carried?: { state: SiteState; pending: SiteChangeRequest[] };
+  carried?: { state: SiteState; pending: SiteChangeRequest[]; nextRunOperations?: string[] };
 }

@@ -5,6 +5,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  log,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -56,7 +57,7 @@ export async function site(input: SiteInput): Promise<void> {
   };
   const pending: SiteChangeRequest[] = [...(input.carried?.pending ?? [])];
   /** Configure operations the next run will finish. */
-  let nextRunOperations: string[] = [];
+  let nextRunOperations: string[] = [...(input.carried?.nextRunOperations ?? [])];
   setHandler(siteStateQuery, () => state);
 
   /** Status writes go one at a time, whichever part of the workflow makes them. */
@@ -188,14 +189,24 @@ export async function site(input: SiteInput): Promise<void> {
       const woke =
         timeout === undefined ? (await condition(work), true) : await condition(work, timeout);
       if (!woke) {
-        await apply({ operationId: null, actor: 'system', change: { kind: 'delete' } });
+        try {
+          await apply({ operationId: null, actor: 'system', change: { kind: 'delete' } });
+        } catch (error) {
+          if (isCancellation(error)) throw error;
+          // Try again in an hour rather than fail the site's workflow.
+          log.warn('deleting a cancelled site failed', { error: describeFailure(error) });
+          state.deleteAfterMs = Date.now() + 3600_000;
+        }
       } else if (pending.length > 0) {
-        await apply(pending.shift()!);
+        await applySafely(pending.shift()!);
       } else if (configDue()) {
         await configure();
       } else {
         await condition(allHandlersFinished);
-        await continueAsNew<typeof site>({ ...input, carried: { state, pending } });
+        await continueAsNew<typeof site>({
+          ...input,
+          carried: { state, pending, nextRunOperations },
+        });
       }
     }
   }
@@ -247,6 +258,23 @@ export async function site(input: SiteInput): Promise<void> {
     state.configuration.running = false;
     if (visible) {
       await serialised(() => moveTo('ready', 'site.configured', 'configuration applied'));
+    }
+  }
+
+  /**
+   * A change that fails (an adapter refused, say) fails its operation, not the site's workflow:
+   * the site stays where the failed step left it, and later changes still run.
+   */
+  async function applySafely(request: SiteChangeRequest): Promise<void> {
+    try {
+      await apply(request);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      await records.finishOperation({
+        operationId: request.operationId,
+        status: 'failed',
+        error: describeFailure(error),
+      });
     }
   }
 

@@ -38,6 +38,7 @@ export interface BerthConfig {
     readonly memoryMb: number;
     readonly diskGb: number;
     readonly cancellationGraceSeconds: number;
+    readonly siteHistoryLimit: number;
   };
   readonly network: {
     readonly zone: string;
@@ -144,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       memoryMb: v.vmMemoryMb!,
       diskGb: v.vmDiskGb!,
       cancellationGraceSeconds: v.cancellationGraceSeconds!,
+      siteHistoryLimit: v.siteHistoryLimit!,
     },
     network: {
       zone: v.dnsZone!,

@@ -213,6 +213,12 @@ export const settings = {
     default: '2592000',
     schema: positiveInt.max(366 * 24 * 3600),
   },
+  siteHistoryLimit: {
+    env: 'BERTH_SITE_HISTORY_EVENTS',
+    description: "A site's workflow continues as new once its history has this many events",
+    default: '10000',
+    schema: positiveInt.min(100).max(50_000),
+  },
   simulatedInstallDelayMs: {
     env: 'BERTH_SIMULATED_INSTALL_MS',
     description:

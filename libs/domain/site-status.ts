@@ -35,7 +35,7 @@ const allowed: Readonly<Record<SiteStatus, readonly SiteStatus[]>> = {
   'configuring-queued': ['configuring'],
   disabled: ['ready', 'suspended', 'cancelled', 'deleted'],
   suspended: ['disabled', 'cancelled', 'deleted'],
-  quarantined: ['ready', 'suspended', 'cancelled', 'deleted'],
+  quarantined: ['ready', 'disabled', 'suspended', 'cancelled', 'deleted'],
   cancelled: ['ready', 'disabled', 'suspended', 'quarantined', 'failed', 'deleted'],
   deleted: [],
   failed: ['cancelled', 'deleted'],

@@ -262,3 +262,65 @@ describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
     expect(response.status).toBe(401);
   });
 });
+
+describe.skipIf(temporalUnavailable())('a long-lived site workflow', () => {
+  let temporal: TestTemporal;
+  let db: TestDatabase;
+  let berth: BerthStack;
+
+  beforeAll(async () => {
+    [temporal, db] = await Promise.all([startTemporal(), startDatabase('sqlite')]);
+    berth = await startBerth({
+      db,
+      temporal,
+      taskQueue: uniqueName('continue-as-new'),
+      env: { BERTH_SITE_HISTORY_EVENTS: '100' },
+    });
+  });
+  afterAll(async () => {
+    await berth?.stop();
+    await Promise.all([temporal?.teardown(), db?.stop()]);
+  });
+
+  it('continues as new before its history grows large, carrying its state', async () => {
+    const response = await berth.graphql<RequestSiteData>(requestSiteMutation, {
+      input: { name: uniqueName('Long-lived'), contactEmail: 'alice@example.org' },
+    });
+    const result = response.data?.requestSite;
+    if (!result || !('site' in result)) throw new Error(JSON.stringify(response));
+    const siteId = result.site.id;
+    const handle = berth.temporal.workflow.getHandle(siteWorkflowId(siteId));
+    await eventually(
+      'the site becoming ready',
+      () => handle.query(siteStateQuery),
+      (state) => state.status === 'ready',
+    );
+    const firstRun = (await handle.describe()).runId;
+    const renewal = changeMutation('setSiteRenewal', 'SetSiteRenewalInput');
+    for (let i = 0; i < 12; i++) {
+      const changed = await berth.graphql<{ result: ChangeResult }>(renewal, {
+        input: { siteId, renews: i % 2 === 0 },
+      });
+      expect(changed.data?.result.__typename).toBe('SiteOperationPayload');
+    }
+    const later = await eventually(
+      'a new run of the site workflow',
+      () => handle.describe(),
+      (description) => description.runId !== firstRun,
+    );
+    expect(later.status.name).toBe('RUNNING');
+    const state = await handle.query(siteStateQuery);
+    expect(state).toMatchObject({ siteId, status: 'ready', renews: false });
+    expect(state.hostname).toMatch(/\.sites\.berth\.test$/);
+    // The new run still takes changes.
+    const after = await berth.graphql<{ result: ChangeResult }>(changeMutation('disableSite'), {
+      input: { siteId },
+    });
+    expect(after.data?.result.__typename).toBe('SiteOperationPayload');
+    await eventually(
+      'the site becoming disabled in the new run',
+      () => handle.query(siteStateQuery),
+      (s) => s.status === 'disabled',
+    );
+  });
+});

@@ -255,6 +255,7 @@ export class SitesService {
       },
       installTimeoutSeconds: this.config.provisioning.installTimeoutSeconds,
       cancellationGraceSeconds: this.config.provisioning.cancellationGraceSeconds,
+      continueAsNewAfterEvents: this.config.provisioning.siteHistoryLimit,
     };
     try {
       await this.temporal.workflow.start(siteWorkflowType, {

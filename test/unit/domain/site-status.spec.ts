@@ -32,6 +32,7 @@ const allowedMoves: readonly (readonly [SiteStatus, SiteStatus])[] = [
   ['suspended', 'cancelled'],
   ['suspended', 'deleted'],
   ['quarantined', 'ready'],
+  ['quarantined', 'disabled'],
   ['quarantined', 'suspended'],
   ['quarantined', 'cancelled'],
   ['quarantined', 'deleted'],

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { canTransition, siteStatuses } from '../../../libs/domain/site-status';
+import {
+  changeRules,
+  refusal,
+  settledStatus,
+  statusAfter,
+} from '../../../workflows/site-lifecycle';
+import { type SiteChange, type SiteChangeKind } from '../../../workflows/site.messages';
+
+/** One change of each kind, with the data it needs. */
+const examples: Record<SiteChangeKind, SiteChange> = {
+  configure: { kind: 'configure' },
+  disable: { kind: 'disable' },
+  enable: { kind: 'enable' },
+  suspend: { kind: 'suspend', reason: 'abuse report' },
+  unsuspend: { kind: 'unsuspend' },
+  quarantine: { kind: 'quarantine' },
+  'release-quarantine': { kind: 'release-quarantine' },
+  cancel: { kind: 'cancel' },
+  'revert-cancellation': { kind: 'revert-cancellation' },
+  delete: { kind: 'delete' },
+  'set-renewal': { kind: 'set-renewal', renews: false },
+  'power-on': { kind: 'power-on' },
+  'power-off': { kind: 'power-off' },
+  reboot: { kind: 'reboot' },
+  reset: { kind: 'reset' },
+};
+
+const acceptedPairs = Object.values(examples).flatMap((change) =>
+  changeRules[change.kind].from.map((from) => [change.kind, from] as const),
+);
+
+describe('site change rules', () => {
+  it.each(acceptedPairs)('%s from %s is a move the status machine allows', (kind, from) => {
+    const change = examples[kind];
+    // Where the site could stand before a cancellation, for revert-cancellation.
+    for (const before of ['ready', 'disabled', 'suspended', 'quarantined'] as const) {
+      const to = statusAfter(change, from, before);
+      expect(to === from || canTransition(from, to), `${from} -> ${to}`).toBe(true);
+    }
+  });
+
+  it.each(Object.keys(examples) as SiteChangeKind[])(
+    'refuses %s in every status its rule does not list',
+    (kind) => {
+      for (const status of siteStatuses) {
+        const listed = changeRules[kind].from.includes(status);
+        expect(refusal(examples[kind], status) === undefined, status).toBe(listed);
+      }
+    },
+  );
+
+  it('accepts nothing for a deleted site', () => {
+    for (const change of Object.values(examples)) expect(refusal(change, 'deleted')).toBeDefined();
+  });
+
+  it('treats a configuration run as the ready site it ends in', () => {
+    expect(settledStatus('configuring')).toBe('ready');
+    expect(settledStatus('configuring-queued')).toBe('ready');
+    expect(settledStatus('disabled')).toBe('disabled');
+  });
+
+  it('reverts a cancellation to where the site was', () => {
+    expect(statusAfter(examples['revert-cancellation'], 'cancelled', 'suspended')).toBe(
+      'suspended',
+    );
+    expect(statusAfter(examples['revert-cancellation'], 'cancelled', null)).toBe('ready');
+  });
+});
