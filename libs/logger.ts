@@ -28,6 +28,8 @@ export function createLogger(
           'req.headers.authorization',
           'databaseUrl',
           '*.databaseUrl',
+          'previousSecretKeys',
+          '*.previousSecretKeys',
           'taskToken',
           '*.taskToken',
         ],

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../../libs/config';
 import { openOrm } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
+import { berthDataConverter } from '../../libs/temporal/data-converter';
 import { createApi } from './api';
 
 /** API process: GraphQL, install callbacks, health. Stops cleanly on SIGINT/SIGTERM. */
@@ -11,7 +12,11 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel, name: 'berth-api' });
   const orm = await openOrm(config.database);
   const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: berthDataConverter(config),
+  });
   const app = await createApi({ config, orm, temporal, log });
   await app.listen(config.api.port, config.api.host);
   log.info({ url: `${config.api.publicUrl}/graphql` }, 'api listening');

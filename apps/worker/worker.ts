@@ -4,6 +4,7 @@ import { createActivities } from '../../activities';
 import { type BerthConfig } from '../../libs/config';
 import { type Orm } from '../../libs/db/orm';
 import { type Logger } from '../../libs/logger';
+import { berthDataConverter } from '../../libs/temporal/data-converter';
 
 /** The workflows folder, from source (tests) or from dist (production). */
 export const workflowsPath = join(__dirname, '../../workflows');
@@ -34,6 +35,7 @@ export async function createBerthWorker(deps: {
     taskQueue: deps.taskQueue ?? deps.config.temporal.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
     activities,
+    dataConverter: berthDataConverter(deps.config),
     shutdownGraceTime: `${deps.config.worker.shutdownGraceSeconds} seconds`,
   });
   return {

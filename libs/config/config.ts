@@ -31,6 +31,8 @@ export interface BerthConfig {
   };
   /** Signs per-VM callback tokens. Never log it. */
   readonly secretKey: Buffer;
+  /** Earlier secret keys: only the payload codec still uses them, to decode old payloads. */
+  readonly previousSecretKeys: readonly Buffer[];
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly provisioning: {
     readonly installTimeoutSeconds: number;
@@ -138,6 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     },
     adapters: { hypervisor: v.hypervisor!, ansible: v.ansible! },
     secretKey: Buffer.from(v.secretKey!, 'base64'),
+    previousSecretKeys: (v.previousSecretKeys ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((key) => Buffer.from(key, 'base64')),
     logLevel: v.logLevel!,
     provisioning: {
       installTimeoutSeconds: v.installTimeoutSeconds!,

@@ -132,6 +132,23 @@ export const settings = {
       .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64')
       .refine((s) => Buffer.from(s, 'base64').length >= 32, 'must decode to at least 32 bytes'),
   },
+  previousSecretKeys: {
+    env: 'BERTH_PREVIOUS_SECRET_KEYS',
+    description:
+      'Comma-separated earlier values of BERTH_SECRET_KEY, so workflow payloads encrypted with them still decode after a rotation',
+    optional: true,
+    sensitive: true,
+    schema: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2})*$/,
+        'must be base64 keys separated by commas',
+      )
+      .refine(
+        (s) => s.split(',').every((k) => Buffer.from(k, 'base64').length >= 32),
+        'each key must decode to at least 32 bytes',
+      ),
+  },
   logLevel: {
     env: 'BERTH_LOG_LEVEL',
     description: 'pino log level',

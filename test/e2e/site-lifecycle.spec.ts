@@ -6,6 +6,7 @@ import { NetworkConfig, Operation, SiteEvent } from '../../libs/domain';
 import { siteWorkflowId } from '../../libs/temporal/names';
 import { siteStateQuery } from '../../workflows/site.messages';
 import { type BerthStack, startBerth } from '../helpers/berth';
+import { findInHistory } from '../helpers/history-text';
 import {
   databaseKinds,
   databaseUnavailable,
@@ -147,6 +148,16 @@ describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
         ),
       );
       await statusOf(siteId, 'SUSPENDED');
+      // Update arguments sit in history encrypted: the raw history (read without Berth's codec)
+      // does not hold the reason, while Berth's own client reads it back.
+      const rawHistory = await temporal.client.workflow
+        .getHandle(siteWorkflowId(siteId))
+        .fetchHistory();
+      expect(findInHistory(rawHistory, 'abuse report')).toEqual([]);
+      const decoded = await berth.temporal.workflow
+        .getHandle(siteWorkflowId(siteId))
+        .query(siteStateQuery);
+      expect(decoded.status).toBe('suspended');
       expect(await change('enableSite', { siteId })).toMatchObject({ code: 'ILLEGAL_TRANSITION' });
       await finished(await change('unsuspendSite', { siteId }, operator));
       await statusOf(siteId, 'DISABLED');

@@ -1,5 +1,5 @@
 import { type INestApplication } from '@nestjs/common';
-import { type Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApi } from '../../apps/api/api';
 import { type BerthWorker, createBerthWorker, workflowsPath } from '../../apps/worker/worker';
@@ -7,6 +7,7 @@ import { type DevTokenOptions, mintDevToken } from '../../libs/auth/dev-token';
 import { type BerthConfig } from '../../libs/config';
 import { type Orm } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
+import { berthDataConverter } from '../../libs/temporal/data-converter';
 import { testConfig } from './config';
 import { type TestDatabase } from './databases';
 import { type TestTemporal } from './temporal';
@@ -72,10 +73,16 @@ export async function startBerth(options: {
     env: { TEMPORAL_TASK_QUEUE: options.taskQueue, ...options.env },
   });
   const log = createLogger({ level: config.logLevel, name: 'berth-test' });
+  // A client that encrypts like Berth's own; the server's connection is shared, not owned.
+  const temporal = new Client({
+    connection: options.temporal.client.connection,
+    namespace: config.temporal.namespace,
+    dataConverter: berthDataConverter(config),
+  });
   const app: INestApplication = await createApi({
     config,
     orm: options.db.orm,
-    temporal: options.temporal.client,
+    temporal,
     log,
   });
   await app.listen(port, '127.0.0.1');
@@ -85,7 +92,7 @@ export async function startBerth(options: {
   const stack: BerthStack = {
     config,
     orm: options.db.orm,
-    temporal: options.temporal.client,
+    temporal,
     apiUrl,
     async graphql<T>(
       query: string,
