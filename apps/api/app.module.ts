@@ -9,7 +9,12 @@ import { type IncomingMessage } from 'node:http';
 import { AuthModule } from './auth/auth.module';
 import { authenticate } from './auth/authenticate';
 import { CallbacksModule } from './callbacks/callbacks.module';
+import { CodecModule } from './codec/codec.module';
+import { ExplorerModule } from './explorer/explorer.module';
 import { formatGraphQLError } from './graphql/graphql-errors';
+import { queryLimitsPlugin } from './graphql/query-limits.plugin';
+import { queryLimitRules } from './graphql/query-limits.rules';
+import { SecurityHeadersModule } from './graphql/security-headers.module';
 import { HealthModule } from './health/health.module';
 import { OperationsModule } from './operations/operations.module';
 import { SitesModule } from './sites/sites.module';
@@ -47,6 +52,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         DependenciesModule.forRoot(deps),
+        SecurityHeadersModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           path: '/graphql',
@@ -55,6 +61,10 @@ export class AppModule {
           playground: false,
           introspection: true,
           includeStacktraceInErrorResponses: false,
+          // One operation per request: a JSON array of operations would multiply every limit.
+          allowBatchedHttpRequests: false,
+          validationRules: queryLimitRules(),
+          plugins: [queryLimitsPlugin()],
           formatError: formatGraphQLError(deps.log),
           context: ({ req }: { req: IncomingMessage }) => ({
             principal: authenticate(deps.config, deps.log, req.headers.authorization),
@@ -63,7 +73,9 @@ export class AppModule {
         AuthModule,
         ...graphqlModules,
         CallbacksModule,
+        CodecModule,
         HealthModule,
+        ExplorerModule,
       ],
     };
   }

@@ -24,7 +24,13 @@ export interface BerthConfig {
     readonly uiPort: number;
     readonly cli: string | undefined;
   };
-  readonly api: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicUrl: string;
+    /** Origins allowed to call the codec endpoint (the Temporal UI). */
+    readonly codecCorsOrigins: readonly string[];
+  };
   readonly adapters: {
     readonly hypervisor: (typeof hypervisorAdapters)[number];
     readonly ansible: (typeof ansibleAdapters)[number];
@@ -137,6 +143,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       host: apiHost,
       port: apiPort,
       publicUrl: (v.publicUrl ?? `http://${urlHost(apiHost)}:${apiPort}`).replace(/\/+$/, ''),
+      codecCorsOrigins: (
+        v.codecCorsOrigins ??
+        `http://127.0.0.1:${v.temporalUiPort},http://localhost:${v.temporalUiPort}`
+      ).split(','),
     },
     adapters: { hypervisor: v.hypervisor!, ansible: v.ansible! },
     secretKey: Buffer.from(v.secretKey!, 'base64'),

@@ -110,6 +110,15 @@ export const settings = {
     optional: true,
     schema: z.url({ protocol: /^https?$/ }),
   },
+  codecCorsOrigins: {
+    env: 'BERTH_CODEC_CORS_ORIGINS',
+    description:
+      'Comma-separated origins of Temporal UIs allowed to call the codec endpoint (`/codec`); default the embedded dev server UI',
+    optional: true,
+    schema: z
+      .string()
+      .regex(/^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/, 'must be origins separated by commas'),
+  },
   hypervisor: {
     env: 'HYPERVISOR',
     description: `Hypervisor adapter: ${hypervisorAdapters.map((a) => `\`${a}\``).join(', ')}`,

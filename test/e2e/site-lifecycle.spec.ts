@@ -7,6 +7,7 @@ import { siteWorkflowId } from '../../libs/temporal/names';
 import { siteStateQuery } from '../../workflows/site.messages';
 import { type BerthStack, startBerth } from '../helpers/berth';
 import { findInHistory } from '../helpers/history-text';
+import { recordHistory, recordingHistories } from '../helpers/histories';
 import {
   databaseKinds,
   databaseUnavailable,
@@ -180,6 +181,10 @@ describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
           'site.cancellation-reverted',
         ]),
       );
+
+      if (recordingHistories && kind === 'sqlite') {
+        await recordHistory(berth, temporal.address, siteWorkflowId(siteId), 'site-lifecycle');
+      }
     },
   );
 

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { CodecController } from './codec.controller';
+
+@Module({ controllers: [CodecController] })
+export class CodecModule {}
