@@ -5,9 +5,12 @@ import { type Logger } from '../../../libs/logger';
 
 /** Error codes a client may see in `extensions.code`, and nothing else. */
 export const errorCodes = [
+  // Apollo's code for an HTTP request it cannot take as one operation (a batch, no query).
+  'BAD_REQUEST',
   'BAD_USER_INPUT',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
+  'QUERY_TOO_COMPLEX',
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'NOT_FOUND',
