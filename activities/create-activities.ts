@@ -7,6 +7,7 @@ import { createHypervisorActivities } from './hypervisor/activities';
 import { createHypervisor } from './hypervisor/create-hypervisor';
 import { type Hypervisor } from './hypervisor/port';
 import { createNetworkActivities } from './network/activities';
+import { createPoolActivities } from './pool/activities';
 import { createRecordsActivities } from './records/activities';
 
 /** Every activity the worker registers, wired to the adapters the configuration chooses. */
@@ -24,6 +25,7 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
       publicUrl: deps.config.api.publicUrl,
     }),
     ...createAnsibleActivities({ ansible }),
+    ...createPoolActivities({ orm: deps.orm }),
   };
   return { activities, close: () => hypervisor.close() };
 }

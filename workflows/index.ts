@@ -1,2 +1,3 @@
 export { provisionVm } from './provision-vm';
+export { refillPool } from './refill-pool';
 export { site } from './site';

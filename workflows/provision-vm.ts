@@ -7,9 +7,13 @@ import { searchAttributes } from '../libs/temporal/names';
 import { configurationRun, hypervisorCall, installWait, quickCall } from './activity-options';
 
 export interface ProvisionVmInput {
-  siteId: string;
+  /** Null when building for the warm pool. */
+  siteId: string | null;
   vmId: string;
-  operationId: string;
+  /** The operation to report progress on; null for pool builds. */
+  operationId: string | null;
+  /** The OS image; the default image when absent. */
+  image?: string;
   hostnameLabel: string | null;
   size: { cpus: number; memoryMb: number; diskGb: number };
   installTimeoutSeconds: number;
@@ -23,7 +27,7 @@ export interface ProvisionVmResult {
 }
 
 /**
- * Builds one server: addresses, VM, OS install (waiting for the installer's callback),
+ * Builds one server, for a site or for the warm pool: addresses, VM, OS install (waiting for the installer's callback),
  * configuration. Runs as `provision/<vmId>`; every step is an idempotent activity, so a worker
  * lost at any point resumes without a second VM or address.
  */
@@ -34,8 +38,9 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
   const install = proxyActivities<HypervisorActivities>(installWait(input.installTimeoutSeconds));
   const ansible = proxyActivities<AnsibleActivities>(configurationRun);
   const { vmId, siteId, operationId } = input;
-  const progress = (value: number, step: string) =>
-    records.reportProgress({ operationId, progress: value, step });
+  const progress = async (value: number, step: string) => {
+    if (operationId !== null) await records.reportProgress({ operationId, progress: value, step });
+  };
 
   await progress(10, 'allocating addresses');
   const addresses = await network.allocateNetwork({
@@ -44,7 +49,7 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
     hostnameLabel: input.hostnameLabel,
   });
   upsertSearchAttributes([{ key: searchAttributes.hostname, value: addresses.hostname }]);
-  await records.recordVm({ vmId, siteId, ...input.size });
+  await records.recordVm({ vmId, siteId, ...input.size, image: input.image });
 
   await progress(25, 'creating server');
   const { ref } = await hypervisor.createVm({ vmId, siteId, ...addresses, ...input.size });
@@ -72,5 +77,11 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
     summary: `configured: ${run.ok} tasks ok, ${run.changed} changed`,
   });
   await progress(95, 'configured');
+  if (siteId === null) {
+    // A pool VM waits powered off until a site claims it.
+    await hypervisor.powerVm({ vmId, action: 'off' });
+    await records.setVmPowerState({ vmId, powerState: 'poweredOff' });
+    await records.setVmStatus({ vmId, status: 'pooled', summary: 'ready in the warm pool' });
+  }
   return { vmId, ...addresses };
 }

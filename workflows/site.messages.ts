@@ -73,6 +73,8 @@ export interface SiteInput {
   provisionOperationId: string;
   size: { cpus: number; memoryMb: number; diskGb: number };
   installTimeoutSeconds: number;
+  /** The warm pool to take a server from; absent in histories from before the pool. */
+  pool?: { image: string; target: number };
   /** How long a cancelled site waits before deletion; 30 days when absent. */
   cancellationGraceSeconds?: number;
   /** Continue as new once the history has this many events; 10,000 when absent. */

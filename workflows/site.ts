@@ -7,21 +7,30 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { AnsibleActivities } from '../activities/ansible/activities';
 import type { HypervisorActivities } from '../activities/hypervisor/activities';
 import type { NetworkActivities } from '../activities/network/activities';
+import type { PoolActivities } from '../activities/pool/activities';
 import type { OperationOutcome, RecordsActivities } from '../activities/records/activities';
 import { type SiteStatus } from '../libs/domain/site-status';
 import { describeFailure } from '../libs/failures';
-import { provisionWorkflowId, searchAttributes } from '../libs/temporal/names';
+import {
+  poolRefillWorkflowId,
+  provisionWorkflowId,
+  searchAttributes,
+} from '../libs/temporal/names';
 import { configurationRun, hypervisorCall, quickCall } from './activity-options';
 import { provisionVm } from './provision-vm';
+import { refillPool } from './refill-pool';
 import { refusal, settledStatus, statusAfter } from './site-lifecycle';
 import {
   changeSiteUpdate,
@@ -133,6 +142,11 @@ export async function site(input: SiteInput): Promise<void> {
 
   async function provision(): Promise<void> {
     await moveTo('installing', 'site.installing', 'provisioning started');
+    // Sites asking for their own host name need a server built with it; the others take one
+    // from the warm pool when there is one. Histories from before the pool take the old path.
+    if (patched('warm-pool') && input.pool && input.hostnameLabel === null) {
+      if (await claimFromPool(input.pool)) return;
+    }
     state.vmId = uuid4();
     try {
       const server = await executeChild(provisionVm, {
@@ -169,6 +183,63 @@ export async function site(input: SiteInput): Promise<void> {
         status: 'failed',
         error: reason,
       });
+    }
+  }
+
+  /** Takes a built server from the warm pool, if it has one, and makes it this site's. */
+  async function claimFromPool(pool: { image: string; target: number }): Promise<boolean> {
+    const pools = proxyActivities<PoolActivities>(quickCall);
+    const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
+    const ansible = proxyActivities<AnsibleActivities>(configurationRun);
+    const operationId = input.provisionOperationId;
+    const server = await pools.claimPooledVm({ siteId: input.siteId, image: pool.image });
+    await topUpPool(pool);
+    if (server === null) return false;
+    state.vmId = server.vmId;
+    state.hostname = server.hostname;
+    state.ipv4 = server.ipv4;
+    state.ipv6 = server.ipv6;
+    upsertSearchAttributes([{ key: searchAttributes.hostname, value: server.hostname }]);
+    try {
+      await records.reportProgress({ operationId, progress: 50, step: 'starting a pooled server' });
+      const { powerState } = await hypervisor.powerVm({ vmId: server.vmId, action: 'on' });
+      await records.setVmPowerState({ vmId: server.vmId, powerState });
+      await records.reportProgress({ operationId, progress: 70, step: 'configuring' });
+      // The pooled server was configured for nobody: this run gives it its site.
+      await ansible.configureServer({ siteId: input.siteId, ...server });
+      await moveTo('ready', 'site.ready', `server ${server.hostname} is ready (warm pool)`, {
+        operationId,
+        status: 'succeeded',
+      });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const reason = describeFailure(error);
+      await moveTo('failed', 'site.failed', `provisioning failed: ${reason}`, {
+        operationId,
+        status: 'failed',
+        error: reason,
+      });
+    }
+    return true;
+  }
+
+  /** Starts a refill of the pool, unless one is already running (it will count this claim). */
+  async function topUpPool(pool: { image: string; target: number }): Promise<void> {
+    try {
+      await startChild(refillPool, {
+        workflowId: poolRefillWorkflowId(pool.image),
+        args: [
+          {
+            image: pool.image,
+            target: pool.target,
+            size: input.size,
+            installTimeoutSeconds: input.installTimeoutSeconds,
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
   }
 

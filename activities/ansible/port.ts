@@ -10,7 +10,7 @@ export interface Ansible {
 
 export interface ConfigurationTarget {
   vmId: string;
-  siteId: string;
+  siteId: string | null;
   hostname: string;
   ipv4: string;
   ipv6: string;

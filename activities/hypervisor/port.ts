@@ -21,7 +21,8 @@ export interface Hypervisor {
 
 export interface VmSpec {
   vmId: string;
-  siteId: string;
+  /** Null for a VM built for the warm pool. */
+  siteId: string | null;
   hostname: string;
   ipv4: string;
   ipv6: string;

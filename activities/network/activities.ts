@@ -8,7 +8,8 @@ import { addressesForSlot, parsePools } from './address-pool';
 
 export interface AllocateNetworkInput {
   vmId: string;
-  siteId: string;
+  /** Null when allocating for a warm-pool VM. */
+  siteId: string | null;
   /** The label the requester asked for; otherwise `<prefix><slot>`. */
   hostnameLabel: string | null;
 }

@@ -32,7 +32,9 @@ export interface OperationOutcome {
 
 export interface RecordVmInput {
   vmId: string;
-  siteId: string;
+  /** Null for a VM built for the warm pool. */
+  siteId: string | null;
+  image?: string;
   cpus: number;
   memoryMb: number;
   diskGb: number;
@@ -67,6 +69,7 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     try {
       await em.transactional((tx) => {
         tx.persist(new Vm({ ...input, id: input.vmId }));
+        if (input.siteId === null) return;
         // A new site's first server is its production service.
         tx.persist(
           new Service({
@@ -96,7 +99,10 @@ export function createRecordsActivities(deps: { orm: Orm }) {
       if (vm.status === input.status && input.hypervisorRef === undefined) return;
       vm.status = input.status;
       if (input.hypervisorRef !== undefined) vm.hypervisorRef = input.hypervisorRef;
-      await appendOnce(em, event(vm.siteId, `vm.${input.status}`, input.summary));
+      // Pool VMs have no site yet, and so no audit log to write to.
+      if (vm.siteId !== null) {
+        await appendOnce(em, event(vm.siteId, `vm.${input.status}`, input.summary));
+      }
     });
   }
 

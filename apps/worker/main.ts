@@ -1,8 +1,11 @@
 import 'reflect-metadata';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../../libs/config';
 import { openOrm } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
+import { berthDataConverter } from '../../libs/temporal/data-converter';
+import { ensurePoolSchedules } from '../../libs/temporal/pool-schedules';
 import { TemporalPinoLogger } from '../../libs/temporal/runtime-logger';
 import { createBerthWorker } from './worker';
 
@@ -17,6 +20,16 @@ async function main(): Promise<void> {
   const orm = await openOrm(config.database);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const berth = await createBerthWorker({ config, orm, log, connection });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  await ensurePoolSchedules(
+    new Client({
+      connection: clientConnection,
+      namespace: config.temporal.namespace,
+      dataConverter: berthDataConverter(config),
+    }),
+    config,
+  );
+  await clientConnection.close();
   log.info(
     { taskQueue: config.temporal.taskQueue, temporal: config.temporal.address },
     'worker started',

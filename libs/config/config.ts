@@ -54,6 +54,11 @@ export interface BerthConfig {
     readonly ipv4Pool: string;
     readonly ipv6Pool: string;
   };
+  readonly pool: {
+    /** Per image, in the configured order; the first image is the default. */
+    readonly targets: readonly { readonly image: string; readonly size: number }[];
+    readonly refillMinutes: number;
+  };
   readonly simulated: { readonly installDelayMs: number; readonly ansibleTaskMs: number };
   readonly worker: { readonly shutdownGraceSeconds: number };
 }
@@ -168,6 +173,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       hostnamePrefix: v.hostnamePrefix!,
       ipv4Pool: v.ipv4Pool!,
       ipv6Pool: v.ipv6Pool!,
+    },
+    pool: {
+      targets: v.poolTargets!.split(',').map((pair) => {
+        const [image, size] = pair.split('=');
+        return { image: image!, size: Number(size) };
+      }),
+      refillMinutes: v.poolRefillMinutes!,
     },
     simulated: {
       installDelayMs: v.simulatedInstallDelayMs!,

@@ -164,6 +164,25 @@ export const settings = {
     default: 'info',
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   },
+  poolTargets: {
+    env: 'BERTH_POOL_TARGETS',
+    description:
+      'Warm pool: how many built, powered-off VMs to keep per OS image, `image=count,...`; the first image is the default for new sites',
+    default: 'debian-12=2',
+    schema: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{0,39}=\d{1,3}(,[a-z0-9][a-z0-9.-]{0,39}=\d{1,3})*$/,
+        'must be image=count pairs separated by commas',
+      ),
+  },
+  poolRefillMinutes: {
+    env: 'BERTH_POOL_REFILL_MINUTES',
+    description:
+      'How often the schedule tops up the warm pool (it is also topped up after every claim)',
+    default: '10',
+    schema: positiveInt.max(24 * 60),
+  },
   installTimeoutSeconds: {
     env: 'BERTH_INSTALL_TIMEOUT_SECONDS',
     description: "How long provisioning waits for a new server's install callback",

@@ -14,9 +14,10 @@ export class NetworkConfig {
   @Property({ type: 'string', length: 36 })
   vmId: string;
 
+  /** Unset while its VM waits in the warm pool. */
   @Index()
-  @Property({ type: 'string', length: 36 })
-  siteId: string;
+  @Property({ type: 'string', length: 36, nullable: true })
+  siteId: string | null;
 
   /** Position in the pools; the addresses and the default host name derive from it. */
   @Unique()
@@ -41,7 +42,7 @@ export class NetworkConfig {
   constructor(fields: {
     id: string;
     vmId: string;
-    siteId: string;
+    siteId: string | null;
     slot: number;
     hostname: string;
     ipv4: string;

@@ -1,6 +1,14 @@
 import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
-export const vmStatuses = ['creating', 'installing', 'installed', 'configuring', 'ready'] as const;
+/** `pooled`: built, configured and powered off in the warm pool, waiting for a site to claim it. */
+export const vmStatuses = [
+  'creating',
+  'installing',
+  'installed',
+  'configuring',
+  'ready',
+  'pooled',
+] as const;
 export type VmStatus = (typeof vmStatuses)[number];
 
 /** A virtual machine serving one of a site's services. */
@@ -9,9 +17,15 @@ export class Vm {
   @PrimaryKey({ type: 'string', length: 36 })
   id: string;
 
+  /** Unset while the VM waits in the warm pool. */
   @Index()
-  @Property({ type: 'string', length: 36 })
-  siteId: string;
+  @Property({ type: 'string', length: 36, nullable: true })
+  siteId: string | null;
+
+  /** The OS image it was built from; the warm pool keeps a number of VMs per image. */
+  @Index()
+  @Property({ type: 'string', length: 40, default: 'debian-12' })
+  image = 'debian-12';
 
   @Enum({ items: ['production', 'test'], type: 'string', length: 20 })
   service: 'production' | 'test' = 'production';
@@ -54,13 +68,15 @@ export class Vm {
 
   constructor(fields: {
     id: string;
-    siteId: string;
+    siteId: string | null;
     cpus: number;
     memoryMb: number;
     diskGb: number;
+    image?: string;
   }) {
     this.id = fields.id;
     this.siteId = fields.siteId;
+    this.image = fields.image ?? 'debian-12';
     this.cpus = fields.cpus;
     this.memoryMb = fields.memoryMb;
     this.diskGb = fields.diskGb;

@@ -3,6 +3,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /** Every workflow id is built here, so a retried request always names the same workflow. */
 export const siteWorkflowId = (siteId: string): string => `site/${siteId}`;
 export const provisionWorkflowId = (vmId: string): string => `provision/${vmId}`;
+export const poolRefillWorkflowId = (image: string): string => `pool/${image}`;
+export const poolScheduleId = (image: string): string => `pool-refill/${image}`;
 
 /** Task queues. */
 export const defaultTaskQueue = 'berth';

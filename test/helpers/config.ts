@@ -21,6 +21,9 @@ export function testConfig(options: {
     BERTH_API_PORT: String(options.apiPort ?? 4000),
     BERTH_LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'silent',
     BERTH_SIMULATED_INSTALL_MS: '50',
+    // No warm pool unless a test asks for one: building pool VMs in the background would change
+    // the counts other tests assert.
+    BERTH_POOL_TARGETS: 'debian-12=0',
     ...options.env,
   };
   return loadConfig(env);

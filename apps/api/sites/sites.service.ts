@@ -256,6 +256,7 @@ export class SitesService {
       installTimeoutSeconds: this.config.provisioning.installTimeoutSeconds,
       cancellationGraceSeconds: this.config.provisioning.cancellationGraceSeconds,
       continueAsNewAfterEvents: this.config.provisioning.siteHistoryLimit,
+      pool: this.defaultPool(),
     };
     try {
       await this.temporal.workflow.start(siteWorkflowType, {
@@ -276,6 +277,12 @@ export class SitesService {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return;
       throw error;
     }
+  }
+
+  /** New sites use the first configured image, whose pool they draw from. */
+  private defaultPool(): SiteInput['pool'] {
+    const [first] = this.config.pool.targets;
+    return first ? { image: first.image, target: first.size } : undefined;
   }
 
   private async recordRequested(site: Site): Promise<void> {
