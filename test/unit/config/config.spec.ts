@@ -90,11 +90,18 @@ describe(loadConfig.name, () => {
   describe('the public URL', () => {
     it('derives from the API host and port', () => {
       const config = loadConfig(env({ BERTH_API_HOST: 'berth.example', BERTH_API_PORT: '8080' }));
-      expect(config.api).toEqual({
+      expect(config.api).toMatchObject({
         host: 'berth.example',
         port: 8080,
         publicUrl: 'http://berth.example:8080',
       });
+    });
+
+    it('lets the embedded Temporal UI call the codec endpoint by default', () => {
+      expect(loadConfig(env({ TEMPORAL_UI_PORT: '9233' })).api.codecCorsOrigins).toEqual([
+        'http://127.0.0.1:9233',
+        'http://localhost:9233',
+      ]);
     });
 
     it('is http://127.0.0.1:4000 by default', () => {
