@@ -42,6 +42,11 @@ class DependenciesModule {
   }
 }
 
+function bearerOf(params: Record<string, unknown> | undefined): string | undefined {
+  const value = params?.authorization ?? params?.Authorization;
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** The GraphQL schema's modules, also used to print schema.graphql. */
 export const graphqlModules = [SitesModule, OperationsModule];
 
@@ -66,9 +71,33 @@ export class AppModule {
           validationRules: queryLimitRules(),
           plugins: [queryLimitsPlugin()],
           formatError: formatGraphQLError(deps.log),
-          context: ({ req }: { req: IncomingMessage }) => ({
-            principal: authenticate(deps.config, deps.log, req.headers.authorization),
+          // HTTP requests carry the token in their Authorization header; subscriptions over
+          // WebSocket (graphql-ws) in the connection's parameters, `{ "authorization": "Bearer ..." }`,
+          // and a connection without a valid one is refused when it opens.
+          context: (request: {
+            req?: IncomingMessage;
+            connectionParams?: Record<string, unknown>;
+          }) => ({
+            principal: authenticate(
+              deps.config,
+              deps.log,
+              request.req ? request.req.headers.authorization : bearerOf(request.connectionParams),
+            ),
           }),
+          subscriptions: {
+            'graphql-ws': {
+              path: '/graphql',
+              // false closes the connection with 4403 Forbidden.
+              onConnect: (ctx: { connectionParams?: Record<string, unknown> }) => {
+                try {
+                  authenticate(deps.config, deps.log, bearerOf(ctx.connectionParams));
+                  return true;
+                } catch {
+                  return false;
+                }
+              },
+            },
+          },
         }),
         AuthModule,
         ...graphqlModules,
