@@ -370,7 +370,7 @@ export async function site(input: SiteInput): Promise<void> {
     const power = async (action: 'on' | 'off' | 'reboot' | 'reset') => {
       if (vmId === null) return;
       const { powerState } = await hypervisor.powerVm({ vmId, action });
-      await records.setVmPowerState({ vmId, powerState });
+      await records.setVmPowerState({ vmId, powerState, action, actor: request.actor });
     };
     const change = request.change;
     switch (change.kind) {

@@ -164,11 +164,23 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     });
   }
 
+  /** Records a power action's outcome and, for a site's server, audits who asked for it. */
   async function setVmPowerState(input: {
     vmId: string;
     powerState: 'poweredOn' | 'poweredOff';
+    action?: 'on' | 'off' | 'reboot' | 'reset';
+    actor?: string;
   }): Promise<void> {
-    await forkEm(deps.orm).nativeUpdate(Vm, { id: input.vmId }, { powerState: input.powerState });
+    await forkEm(deps.orm).transactional(async (em) => {
+      const vm = await em.findOne(Vm, input.vmId);
+      if (!vm) throw failure('RecordNotFound', `server ${input.vmId} does not exist`);
+      vm.powerState = input.powerState;
+      if (input.action && vm.siteId !== null) {
+        const row = event(vm.siteId, `vm.power-${input.action}`, `power ${input.action}`);
+        if (input.actor) row.actor = input.actor;
+        await appendOnce(em, row);
+      }
+    });
   }
 
   /** Removes a destroyed server's rows; the audit log keeps its history. */

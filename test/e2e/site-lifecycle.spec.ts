@@ -173,7 +173,9 @@ describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
       ).map((e) => e.action);
       expect(actions).toEqual(
         expect.arrayContaining([
+          'vm.power-off',
           'site.disabled',
+          'vm.power-on',
           'site.enabled',
           'site.suspended',
           'site.unsuspended',
