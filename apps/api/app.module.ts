@@ -17,6 +17,7 @@ import { queryLimitRules } from './graphql/query-limits.rules';
 import { SecurityHeadersModule } from './graphql/security-headers.module';
 import { HealthModule } from './health/health.module';
 import { OperationsModule } from './operations/operations.module';
+import { createSiteChildLoaders } from './sites/site-children.loader';
 import { SitesModule } from './sites/sites.module';
 import { BERTH_CONFIG, LOGGER, ORM, TEMPORAL_CLIENT } from './tokens';
 
@@ -78,6 +79,7 @@ export class AppModule {
             req?: IncomingMessage;
             connectionParams?: Record<string, unknown>;
           }) => ({
+            loaders: createSiteChildLoaders(deps.orm),
             principal: authenticate(
               deps.config,
               deps.log,

@@ -39,7 +39,7 @@ describe('GraphQL query limits over HTTP', () => {
 
   it.skipIf(skip)('answers a page of sites with their events', async () => {
     const { status, answer } = await post({
-      query: `{ sites(first: 50) { totalCount edges { node { id name events(first: 10) { action } } } } }`,
+      query: `{ sites(first: 50) { totalCount edges { node { id name events(first: 10) { edges { node { action } } } } } } }`,
     });
     expect(answer.errors).toBeUndefined();
     expect(status).toBe(200);
@@ -55,7 +55,7 @@ describe('GraphQL query limits over HTTP', () => {
 
   it.skipIf(skip)('refuses a query over the cost limit before running it', async () => {
     const { status, answer } = await post({
-      query: `{ sites(first: 100) { edges { node { events(first: 500) { id action } } } } }`,
+      query: `{ sites(first: 100) { edges { node { events(first: 500) { edges { node { id action } } } } } } }`,
     });
     expect(status).toBe(400);
     expect(answer.data).toBeUndefined();
@@ -70,7 +70,7 @@ describe('GraphQL query limits over HTTP', () => {
 
   it.skipIf(skip)('refuses a query whose variables take it over the cost limit', async () => {
     const query = `query Pages($sites: Int!, $events: Int!) {
-      sites(first: $sites) { edges { node { events(first: $events) { id action } } } }
+      sites(first: $sites) { edges { node { events(first: $events) { edges { node { id action } } } } } }
     }`;
     const small = await post({ query, variables: { sites: 10, events: 10 } });
     expect(small.answer.errors).toBeUndefined();

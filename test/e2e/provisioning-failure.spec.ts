@@ -69,7 +69,7 @@ describe.each(databaseKinds)('provisioning that cannot finish on %s', (kind) => 
       const third = await provision(uniqueName('three'));
       expect(third.site.status).toBe('FAILED');
       expect(third.site.hostname).toBeNull();
-      expect(third.site.events.map((e) => e.action)).toEqual([
+      expect(third.site.events.edges.map((e) => e.node.action)).toEqual([
         'site.requested',
         'site.installing',
         'site.failed',

@@ -86,7 +86,7 @@ describe.each(databaseKinds)('requesting a site on %s', (kind) => {
       expect(site?.hostname).toBe(`${label}.sites.berth.test`);
       expect(site?.ipv4).toMatch(/^192\.0\.2\.\d+$/);
       expect(site?.ipv6).toMatch(/^2001:db8:b0::[0-9a-f]+$/);
-      expect(site?.events.map((e) => e.action)).toEqual([
+      expect(site?.events.edges.map((e) => e.node.action)).toEqual([
         'site.requested',
         'site.installing',
         'vm.recorded',

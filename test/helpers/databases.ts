@@ -27,7 +27,7 @@ export interface TestDatabase {
  */
 export async function startDatabase(
   kind: DatabaseKind,
-  options: { migrate?: boolean } = {},
+  options: { migrate?: boolean; onQuery?: (sql: string) => void } = {},
 ): Promise<TestDatabase> {
   let database: Database;
   let server: PostgresServer | undefined;
@@ -39,7 +39,12 @@ export async function startDatabase(
     server = await startPostgres();
     database = { driver: 'postgresql', url: server.url };
   }
-  const orm = await openOrm(database);
+  // With onQuery, every statement the ORM runs is reported (to count them, for instance).
+  const onQuery = options.onQuery;
+  const orm = await openOrm(
+    database,
+    onQuery ? { debug: ['query'], logger: (message: string) => onQuery(message) } : {},
+  );
   if (options.migrate !== false) await migrate(orm);
   return {
     database,

@@ -33,9 +33,13 @@ export const siteQuery = /* GraphQL */ `
       ipv4
       ipv6
       events {
-        action
-        actor
-        workflowId
+        edges {
+          node {
+            action
+            actor
+            workflowId
+          }
+        }
       }
     }
   }
@@ -72,7 +76,7 @@ export interface SiteData {
     hostname: string | null;
     ipv4: string | null;
     ipv6: string | null;
-    events: { action: string; actor: string; workflowId: string | null }[];
+    events: { edges: { node: { action: string; actor: string; workflowId: string | null } }[] };
   } | null;
 }
 

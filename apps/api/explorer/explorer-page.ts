@@ -31,9 +31,13 @@ const sampleQuery = `query MySites {
         status
         hostname
         events(first: 5) {
-          at
-          action
-          summary
+          edges {
+            node {
+              at
+              action
+              summary
+            }
+          }
         }
       }
     }

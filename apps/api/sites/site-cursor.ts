@@ -1,29 +1,50 @@
 import { badUserInput } from '../graphql/graphql-errors';
 
-/** Opaque keyset cursor over (createdAt, id), newest first. */
+/** The orders a site list can be read in; the cursor remembers which it was made for. */
+export const siteOrders = ['CREATED_DESC', 'CREATED_ASC', 'NAME_ASC'] as const;
+export type SiteOrder = (typeof siteOrders)[number];
+
+/** Opaque keyset cursor: the order, the sort value of the last row, and its id. */
 export interface SiteCursor {
-  createdAt: Date;
+  order: SiteOrder;
+  value: string;
   id: string;
 }
 
 export function encodeSiteCursor(cursor: SiteCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString(
-    'base64url',
-  );
+  return Buffer.from(JSON.stringify([cursor.order, cursor.value, cursor.id])).toString('base64url');
 }
 
-export function decodeSiteCursor(text: string): SiteCursor {
+/** Refuses a cursor this API did not make, or one made for another order. */
+export function decodeSiteCursor(text: string, order: SiteOrder): SiteCursor {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (
       Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      typeof value[1] === 'string'
+      value.length === 3 &&
+      value[0] === order &&
+      typeof value[1] === 'string' &&
+      typeof value[2] === 'string'
     ) {
-      const createdAt = new Date(value[0]);
-      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: value[1] };
+      return { order, value: value[1], id: value[2] };
     }
+  } catch {
+    // Reported below.
+  }
+  throw badUserInput([
+    { field: 'after', message: 'not a cursor this API returned for this order' },
+  ]);
+}
+
+/** A cursor for an id-ordered child list (events, operations): the row's position. */
+export function encodeChildCursor(kind: string, id: string): string {
+  return Buffer.from(JSON.stringify([kind, id])).toString('base64url');
+}
+
+export function decodeChildCursor(text: string, kind: string): string {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value[0] === kind && typeof value[1] === 'string') return value[1];
   } catch {
     // Reported below.
   }

@@ -1,4 +1,5 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
+import { OperationModel } from '../operations/operation.model';
 import { SiteStatusEnum } from './site-status.enum';
 
 @ObjectType('Site', { description: 'A web site and the server that serves it' })
@@ -86,4 +87,40 @@ export class SiteConnection {
 
   @Field(() => Int, { description: 'Sites in the whole list, not just this page' })
   totalCount!: number;
+}
+
+@ObjectType('SiteEventEdge')
+export class SiteEventEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => SiteEventModel)
+  node!: SiteEventModel;
+}
+
+@ObjectType('SiteEventConnection', { description: "A site's audit log, oldest first" })
+export class SiteEventConnection {
+  @Field(() => [SiteEventEdge])
+  edges!: SiteEventEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType('OperationEdge')
+export class OperationEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => OperationModel)
+  node!: OperationModel;
+}
+
+@ObjectType('OperationConnection', { description: "A site's operations, newest first" })
+export class OperationConnection {
+  @Field(() => [OperationEdge])
+  edges!: OperationEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
 }

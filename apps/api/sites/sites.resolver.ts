@@ -1,45 +1,15 @@
-import {
-  Args,
-  ArgsType,
-  Field,
-  ID,
-  Int,
-  Mutation,
-  Parent,
-  Query,
-  ResolveField,
-  Resolver,
-} from '@nestjs/graphql';
-import { IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { type Principal } from '../../../libs/auth/principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { SiteAccessService } from '../auth/site-access.service';
 import { RequestSiteInput } from './request-site.input';
 import { RequestSiteResult } from './request-site.payload';
-import { SiteConnection, SiteEventModel, SiteModel } from './site.model';
+import { Loaders } from '../graphql/loaders.decorator';
+import { type ChildPage, type SiteChildLoaders } from './site-children.loader';
+import { decodeChildCursor, encodeChildCursor } from './site-cursor';
+import { ChildPageArgs, SitesArgs } from './site-list.args';
+import { OperationConnection, SiteConnection, SiteEventConnection, SiteModel } from './site.model';
 import { SitesService } from './sites.service';
-
-@ArgsType()
-export class SitesArgs {
-  @Field(() => Int, { defaultValue: 20, description: '1 to 100' })
-  @Min(1)
-  @Max(100)
-  first = 20;
-
-  @Field(() => String, { nullable: true, description: 'endCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  after?: string;
-}
-
-@ArgsType()
-export class SiteEventsArgs {
-  @Field(() => Int, { defaultValue: 50, description: '1 to 500' })
-  @Min(1)
-  @Max(500)
-  first = 50;
-}
 
 @Resolver(() => SiteModel)
 export class SitesResolver {
@@ -76,12 +46,55 @@ export class SitesResolver {
     @Args() args: SitesArgs,
   ): Promise<SiteConnection> {
     this.access.requireScope(principal, 'sites:read');
-    const visible = await this.access.administeredSiteIds(principal);
-    return this.service.listSites(args.first, args.after ?? null, visible);
+    return this.service.listSites({
+      first: args.first,
+      after: args.after ?? null,
+      visibleIds: await this.access.administeredSiteIds(principal),
+      filter: {
+        status: args.filter?.status,
+        search: args.filter?.search,
+      },
+      order: args.orderBy,
+    });
   }
 
-  @ResolveField(() => [SiteEventModel], { description: 'Audit log, oldest first' })
-  events(@Parent() site: SiteModel, @Args() args: SiteEventsArgs): Promise<SiteEventModel[]> {
-    return this.service.siteEvents(site.id, args.first);
+  @ResolveField(() => SiteEventConnection, { description: 'Audit log, oldest first' })
+  async events(
+    @Parent() site: SiteModel,
+    @Args() args: ChildPageArgs,
+    @Loaders() loaders: SiteChildLoaders,
+  ): Promise<SiteEventConnection> {
+    const page = args.after
+      ? await this.service.siteEventsAfter(
+          site.id,
+          args.first,
+          decodeChildCursor(args.after, 'event'),
+        )
+      : await loaders.events.load({ siteId: site.id, first: args.first });
+    return connection(page, (event) => encodeChildCursor('event', event.id));
   }
+
+  @ResolveField(() => OperationConnection, { description: 'Work on the site, newest first' })
+  async operations(
+    @Parent() site: SiteModel,
+    @Args() args: ChildPageArgs,
+    @Loaders() loaders: SiteChildLoaders,
+  ): Promise<OperationConnection> {
+    const page = args.after
+      ? await this.service.siteOperationsAfter(
+          site.id,
+          args.first,
+          decodeChildCursor(args.after, 'operation'),
+        )
+      : await loaders.operations.load({ siteId: site.id, first: args.first });
+    return connection(page, (operation) => encodeChildCursor('operation', operation.id));
+  }
+}
+
+function connection<T>(page: ChildPage<T>, cursorOf: (node: T) => string) {
+  const edges = page.rows.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+  };
 }

@@ -1,10 +1,21 @@
-import { type FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/core';
+import {
+  type FilterQuery,
+  type QueryOrderMap,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import { type BerthConfig } from '../../../libs/config';
 import { type Em, type Orm, forkEm } from '../../../libs/db/orm';
-import { NetworkConfig, Operation, Site, SiteEvent, SiteRole } from '../../../libs/domain';
+import {
+  NetworkConfig,
+  Operation,
+  Site,
+  SiteEvent,
+  SiteRole,
+  type SiteStatus,
+} from '../../../libs/domain';
 import { searchAttributes, siteWorkflowId } from '../../../libs/temporal/names';
 import { type Logger } from '../../../libs/logger';
 import { type SiteInput, siteWorkflowType } from '../../../workflows/site.messages';
@@ -18,9 +29,9 @@ import {
 import { BERTH_CONFIG, LOGGER, ORM, TEMPORAL_CLIENT } from '../tokens';
 import { type RequestSiteInput } from './request-site.input';
 import { RequestSitePayload, type RequestSiteResult } from './request-site.payload';
-import { decodeSiteCursor, encodeSiteCursor } from './site-cursor';
+import { decodeSiteCursor, encodeSiteCursor, type SiteCursor, type SiteOrder } from './site-cursor';
 import { toOperationModel, toSiteEventModel, toSiteModel } from './site.mapper';
-import { type SiteConnection, type SiteEventModel, type SiteModel } from './site.model';
+import { type SiteConnection, type SiteModel } from './site.model';
 
 interface NormalisedRequest {
   name: string;
@@ -126,31 +137,39 @@ export class SitesService {
     return toSiteModel(site, network ?? undefined);
   }
 
-  /** Newest first, keyset-paginated; two queries per page whatever its size, plus the count. */
-  async listSites(
-    first: number,
-    after: string | null,
-    visibleIds: string[] | undefined,
-  ): Promise<SiteConnection> {
+  /**
+   * One page of sites, keyset-paginated in the given order and filtered; whatever the page size,
+   * three statements: the page, the total, and the page's addresses.
+   */
+  async listSites(options: {
+    first: number;
+    after: string | null;
+    visibleIds: string[] | undefined;
+    filter: { status?: SiteStatus[]; search?: string };
+    order: SiteOrder;
+  }): Promise<SiteConnection> {
+    const { first, order } = options;
     const em = forkEm(this.orm);
-    const cursor = after ? decodeSiteCursor(after) : null;
-    const visible: FilterQuery<Site> = visibleIds === undefined ? {} : { id: { $in: visibleIds } };
-    const where: FilterQuery<Site> = cursor
-      ? {
-          $and: [
-            visible,
-            {
-              $or: [
-                { createdAt: { $lt: cursor.createdAt } },
-                { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
-              ],
-            },
-          ],
-        }
-      : visible;
+    const conditions: FilterQuery<Site>[] = [];
+    if (options.visibleIds !== undefined) conditions.push({ id: { $in: options.visibleIds } });
+    if (options.filter.status?.length) conditions.push({ status: { $in: options.filter.status } });
+    if (options.filter.search) {
+      // PostgreSQL: ILIKE, escaped with its default backslash. SQLite: LIKE, which ignores ASCII
+      // case but has no escape character unless the statement names one, so there % and _ in a
+      // search match more, never less.
+      conditions.push(
+        this.config.database.driver === 'postgresql'
+          ? { name: { $ilike: `%${escapeLike(options.filter.search)}%` } }
+          : { name: { $like: `%${options.filter.search}%` } },
+      );
+    }
+    const matching: FilterQuery<Site> = conditions.length ? { $and: conditions } : {};
+    const where: FilterQuery<Site> = options.after
+      ? { $and: [matching, after(decodeSiteCursor(options.after, order))] }
+      : matching;
     const [rows, totalCount] = await Promise.all([
-      em.find(Site, where, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: first + 1 }),
-      forkEm(this.orm).count(Site, visible),
+      em.find(Site, where, { orderBy: orderBy(order), limit: first + 1 }),
+      forkEm(this.orm).count(Site, matching),
     ]);
     const page = rows.slice(0, first);
     const networks = page.length
@@ -158,7 +177,7 @@ export class SitesService {
       : [];
     const bySite = new Map(networks.map((n) => [n.siteId, n]));
     const edges = page.map((site) => ({
-      cursor: encodeSiteCursor(site),
+      cursor: encodeSiteCursor({ order, value: sortValue(site, order), id: site.id }),
       node: toSiteModel(site, bySite.get(site.id)),
     }));
     return {
@@ -168,13 +187,33 @@ export class SitesService {
     };
   }
 
-  async siteEvents(siteId: string, first: number): Promise<SiteEventModel[]> {
-    const events = await forkEm(this.orm).find(
+  /** Events of one site after a cursor, oldest first (first pages come from the DataLoader). */
+  async siteEventsAfter(siteId: string, first: number, afterId: string) {
+    const rows = await forkEm(this.orm).find(
       SiteEvent,
-      { siteId },
-      { orderBy: { id: 'asc' }, limit: first },
+      { siteId, id: { $gt: afterId } },
+      { orderBy: { id: 'asc' }, limit: first + 1 },
     );
-    return events.map(toSiteEventModel);
+    return { rows: rows.slice(0, first).map(toSiteEventModel), hasNextPage: rows.length > first };
+  }
+
+  /** Operations of one site after a cursor, newest first. */
+  async siteOperationsAfter(siteId: string, first: number, afterId: string) {
+    const em = forkEm(this.orm);
+    const last = await em.findOne(Operation, { id: afterId, siteId });
+    if (!last) return { rows: [], hasNextPage: false };
+    const rows = await em.find(
+      Operation,
+      {
+        siteId,
+        $or: [
+          { createdAt: { $lt: last.createdAt } },
+          { createdAt: last.createdAt, id: { $lt: last.id } },
+        ],
+      },
+      { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: first + 1 },
+    );
+    return { rows: rows.slice(0, first).map(toOperationModel), hasNextPage: rows.length > first };
   }
 
   private normalise(input: RequestSiteInput): NormalisedRequest {
@@ -311,6 +350,44 @@ export class SitesService {
       operation: toOperationModel(operation),
     });
   }
+}
+
+function orderBy(order: SiteOrder): QueryOrderMap<Site>[] {
+  switch (order) {
+    case 'CREATED_DESC':
+      return [{ createdAt: 'desc' }, { id: 'desc' }];
+    case 'CREATED_ASC':
+      return [{ createdAt: 'asc' }, { id: 'asc' }];
+    case 'NAME_ASC':
+      return [{ name: 'asc' }, { id: 'asc' }];
+  }
+}
+
+function sortValue(site: Site, order: SiteOrder): string {
+  return order === 'NAME_ASC' ? site.name : site.createdAt.toISOString();
+}
+
+/** Rows strictly after the cursor in its order (the id breaks ties). */
+function after(cursor: SiteCursor): FilterQuery<Site> {
+  switch (cursor.order) {
+    case 'CREATED_DESC': {
+      const at = new Date(cursor.value);
+      return { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: cursor.id } }] };
+    }
+    case 'CREATED_ASC': {
+      const at = new Date(cursor.value);
+      return { $or: [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gt: cursor.id } }] };
+    }
+    case 'NAME_ASC':
+      return {
+        $or: [{ name: { $gt: cursor.value } }, { name: cursor.value, id: { $gt: cursor.id } }],
+      };
+  }
+}
+
+/** A search text as a PostgreSQL LIKE pattern that matches it literally. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function escapeRegExp(text: string): string {

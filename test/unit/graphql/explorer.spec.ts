@@ -119,7 +119,7 @@ describe('the explorer script', () => {
     expect(names).toContain(' Site');
     expect(names.some((name) => name.startsWith(' __'))).toBe(false);
     expect(schemaList.children[0]!.text()).toContain(
-      'sites(after: String, first: Int! = 20): SiteConnection!',
+      'sites(after: String, filter: SiteFilterInput, first: Int! = 20, orderBy: SiteOrder! = CREATED_DESC): SiteConnection!',
     );
     expect(page.sent[0]!.headers.authorization).toBe('Bearer dev.token.value');
   });

@@ -57,7 +57,7 @@ describe('query limit rules', () => {
     [
       'a page of sites with their latest events',
       `{ sites(first: 50) { totalCount pageInfo { endCursor hasNextPage }
-           edges { cursor node { id name status hostname events(first: 10) { at action } } } } }`,
+           edges { cursor node { id name status hostname events(first: 10) { edges { node { at action } } } } } } }`,
     ],
   ])('accept %s', (_what, document) => {
     expect(check(document)).toEqual([]);
@@ -96,27 +96,31 @@ describe('query limit rules', () => {
   });
 
   it("refuse a hundred sites' five hundred events each by cost", () => {
-    const document = `{ sites(first: 100) { edges { node { events(first: 500) { id action at } } } } }`;
+    const document = `{ sites(first: 100) { edges { node {
+      events(first: 500) { edges { node { id action at } } } } } } }`;
     const refused = tooComplex(check(document));
     expect(refused).toHaveLength(1);
-    // sites 1 + edges (1 + 100 × (node 1 + events (1 + 500 × 3 fields)))
-    expect(refused[0]!.extensions).toMatchObject({ limit: 'cost', max: 5000, actual: 150_202 });
-    expect(refused[0]!.message).toMatch(/^Query cost 150202 is over the cost limit of 5000/);
+    // sites 1 + edges (1 + 100 × (node 1 + events (1 + edges (1 + 500 × (node 1 + 3 fields)))))
+    expect(refused[0]!.extensions).toMatchObject({ limit: 'cost', max: 5000, actual: 200_302 });
+    expect(refused[0]!.message).toMatch(/^Query cost 200302 is over the cost limit of 5000/);
   });
 
   it('size a list by its variable, its default, or the schema default', () => {
     const operation = onlyOperation(`query Sites($n: Int = 100, $e: Int!) {
-      sites(first: $n) { edges { node { events(first: $e) { id } } } }
-      site(id: "1") { events { id } }
+      sites(first: $n) { edges { node { events(first: $e) { edges { node { id } } } } } }
+      site(id: "1") { events { edges { node { id } } } }
     }`);
     const cost = (variables?: Record<string, unknown>) =>
       operationCost(schema, operation, () => undefined, { assumedListSize: 20, variables });
-    // site: 1 + events (1 + 50 (the schema default) × 1) = 52
-    // sites: 1 + edges (1 + n × (node 1 + events (1 + e × 1)))
-    expect(cost({ n: 10, e: 5 })).toBe(1 + 1 + 10 * (1 + 1 + 5) + 52);
-    expect(cost({ e: 5 })).toBe(1 + 1 + 100 * (1 + 1 + 5) + 52);
+    // One site's events, e of them: events 1 + edges (1 + e × (node 1 + id 1)).
+    const events = (e: number) => 1 + 1 + e * 2;
+    // site: 1 + its events at the schema default of 50
+    const site = 1 + events(50);
+    // sites: 1 + edges (1 + n × (node 1 + events))
+    expect(cost({ n: 10, e: 5 })).toBe(1 + 1 + 10 * (1 + events(5)) + site);
+    expect(cost({ e: 5 })).toBe(1 + 1 + 100 * (1 + events(5)) + site);
     // $e unknown (as during validation): events falls back to its schema default of 50
-    expect(cost()).toBe(1 + 1 + 100 * (1 + 1 + 50) + 52);
+    expect(cost()).toBe(1 + 1 + 100 * (1 + events(50)) + site);
   });
 
   it('assume 20 items for a list without a `first` argument', () => {
@@ -131,11 +135,11 @@ describe('query limit rules', () => {
     const document = `{ ...Root }
       fragment Root on Query { sites { ...Connection } }
       fragment Connection on SiteConnection { edges { node { ...SiteEvents } } }
-      fragment SiteEvents on Site { events(first: 1) { id } }`;
-    // sites > edges > node > events > id: 5 levels, all but the first two through fragments.
-    expect(check(document, [depthLimitRule(5)])).toEqual([]);
-    const refused = check(document, [depthLimitRule(4)]);
-    expect(refused.map((e) => e.message)).toEqual(['Query is 5 levels deep; the depth limit is 4']);
+      fragment SiteEvents on Site { events(first: 1) { edges { node { id } } } }`;
+    // sites > edges > node > events > edges > node > id: 7 levels, most through fragments.
+    expect(check(document, [depthLimitRule(7)])).toEqual([]);
+    const refused = check(document, [depthLimitRule(6)]);
+    expect(refused.map((e) => e.message)).toEqual(['Query is 7 levels deep; the depth limit is 6']);
   });
 
   it('refuse a recursive type nested eleven levels through fragments', () => {

@@ -1,0 +1,160 @@
+import DataLoader from 'dataloader';
+import { forkEm, type Orm } from '../../../libs/db/orm';
+import {
+  type OperationKindEnum,
+  OperationModel,
+  type OperationStatusEnum,
+} from '../operations/operation.model';
+import { SiteEventModel } from './site.model';
+
+/** One page of a site's children, as loaded for many sites at once. */
+export interface ChildPage<T> {
+  rows: T[];
+  hasNextPage: boolean;
+}
+
+interface EventRow {
+  id: number | string;
+  site_id: string;
+  at: string | number | Date;
+  actor: string;
+  action: string;
+  summary: string;
+  workflow_id: string | null;
+}
+
+interface OperationRow {
+  id: string;
+  site_id: string;
+  kind: string;
+  workflow_id: string;
+  status: string;
+  progress: number;
+  step: string;
+  error: string | null;
+  created_at: string | number | Date;
+  updated_at: string | number | Date;
+  finished_at: string | number | Date | null;
+}
+
+/**
+ * The first page of events and of operations of every site in a list, in one query each: a window
+ * function numbers each site's rows, so a list of sites costs two statements for these fields, not
+ * two per site. Made per request (the GraphQL context), so nothing is cached across requests.
+ */
+export function createSiteChildLoaders(orm: Orm) {
+  const events = new DataLoader<PageKey, ChildPage<SiteEventModel>, string>(
+    (keys) =>
+      loadPages(
+        keys,
+        (siteIds, limit) => firstRowsPerSite<EventRow>(orm, 'site_event', 'id asc', siteIds, limit),
+        toEvent,
+      ),
+    loaderOptions,
+  );
+  const operations = new DataLoader<PageKey, ChildPage<OperationModel>, string>(
+    (keys) =>
+      loadPages(
+        keys,
+        (siteIds, limit) =>
+          firstRowsPerSite<OperationRow>(
+            orm,
+            'operation',
+            'created_at desc, id desc',
+            siteIds,
+            limit,
+          ),
+        toOperation,
+      ),
+    loaderOptions,
+  );
+  return { events, operations };
+}
+
+export type SiteChildLoaders = ReturnType<typeof createSiteChildLoaders>;
+
+interface PageKey {
+  siteId: string;
+  first: number;
+}
+
+const loaderOptions = {
+  cacheKeyFn: (key: PageKey) => `${key.siteId}/${key.first}`,
+};
+
+/** One statement per page size asked for in the request (usually one), not one per site. */
+async function loadPages<R extends { site_id: string }, T>(
+  keys: readonly PageKey[],
+  query: (siteIds: string[], limit: number) => Promise<R[]>,
+  map: (row: R) => T,
+): Promise<ChildPage<T>[]> {
+  const sizes = [...new Set(keys.map((key) => key.first))];
+  const rowsBySize = new Map<number, R[]>();
+  for (const first of sizes) {
+    const siteIds = keys.filter((key) => key.first === first).map((key) => key.siteId);
+    rowsBySize.set(first, await query([...new Set(siteIds)], first + 1));
+  }
+  return keys.map(({ siteId, first }) => page(rowsBySize.get(first)!, siteId, first, map));
+}
+
+/** Up to `limit` rows per site, in `order`, for every given site, in one statement. */
+async function firstRowsPerSite<T extends { site_id: string }>(
+  orm: Orm,
+  table: 'site_event' | 'operation',
+  order: string,
+  siteIds: string[],
+  limit: number,
+): Promise<T[]> {
+  const placeholders = siteIds.map(() => '?').join(', ');
+  // Table and order come from the two constant call sites above, never from a request.
+  const sql = `select * from (
+      select t.*, row_number() over (partition by t.site_id order by ${order}) as n
+      from ${table} t where t.site_id in (${placeholders})
+    ) ranked where n <= ? order by ${order}`;
+  return forkEm(orm)
+    .getConnection()
+    .execute<T[]>(sql, [...siteIds, limit]);
+}
+
+function page<R extends { site_id: string }, T>(
+  rows: R[],
+  siteId: string,
+  first: number,
+  map: (row: R) => T,
+): ChildPage<T> {
+  const mine = rows.filter((row) => row.site_id === siteId);
+  return { rows: mine.slice(0, first).map(map), hasNextPage: mine.length > first };
+}
+
+function toDate(value: string | number | Date): Date {
+  return value instanceof Date
+    ? value
+    : new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+}
+
+function toEvent(row: EventRow): SiteEventModel {
+  return Object.assign(new SiteEventModel(), {
+    id: String(row.id),
+    at: toDate(row.at),
+    actor: row.actor,
+    action: row.action,
+    summary: row.summary,
+    workflowId: row.workflow_id,
+  });
+}
+
+function toOperation(row: OperationRow): OperationModel {
+  return Object.assign(new OperationModel(), {
+    id: row.id,
+    siteId: row.site_id,
+    kind: row.kind as OperationKindEnum,
+    status: row.status as OperationStatusEnum,
+    progress: Number(row.progress),
+    step: row.step,
+    error: row.error,
+    workflowId: row.workflow_id,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    finishedAt: row.finished_at === null ? null : toDate(row.finished_at),
+  });
+}
