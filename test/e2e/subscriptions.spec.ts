@@ -96,6 +96,38 @@ describe.skipIf(temporalUnavailable())('operation progress subscriptions', () =>
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
   });
 
+  it("follows a site's status from request to READY", async () => {
+    const response = await berth.graphql<RequestSiteData>(requestSiteMutation, {
+      input: { name: uniqueName('Watched'), contactEmail: 'alice@example.org' },
+    });
+    const result = response.data?.requestSite;
+    if (!result || !('site' in result)) throw new Error(JSON.stringify(response));
+    const client = connect(`Bearer ${berth.token()}`);
+    const statuses = await new Promise<string[]>((resolve, reject) => {
+      const seen: string[] = [];
+      const stop = client.subscribe<{ siteStatus: { status: string } }>(
+        {
+          query: 'subscription S($id: ID!) { siteStatus(id: $id) { status } }',
+          variables: { id: result.site.id },
+        },
+        {
+          next: (message) => {
+            const status = message.data?.siteStatus.status;
+            if (status) seen.push(status);
+            if (status === 'READY') {
+              stop();
+              resolve(seen);
+            }
+          },
+          error: () => reject(new Error('subscription failed')),
+          complete: () => resolve(seen),
+        },
+      );
+    });
+    expect(statuses.at(-1)).toBe('READY');
+    expect(new Set(statuses).size).toBe(statuses.length);
+  });
+
   it("shows nothing of someone else's operation", async () => {
     const operationId = await requestSite();
     const seen = await follow(connect(`Bearer ${berth.token({ userId: 'bob' })}`), operationId);

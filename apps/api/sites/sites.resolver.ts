@@ -1,10 +1,21 @@
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import {
+  Args,
+  ID,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
 import { type Principal } from '../../../libs/auth/principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { SiteAccessService } from '../auth/site-access.service';
 import { RequestSiteInput } from './request-site.input';
 import { RequestSiteResult } from './request-site.payload';
 import { Loaders } from '../graphql/loaders.decorator';
+import { watch } from '../graphql/watch';
+import { SiteStatusEnum } from './site-status.enum';
 import { type ChildPage, type SiteChildLoaders } from './site-children.loader';
 import { decodeChildCursor, encodeChildCursor } from './site-cursor';
 import { ChildPageArgs, SitesArgs } from './site-list.args';
@@ -38,6 +49,24 @@ export class SitesResolver {
     // Someone else's site reads as absent: its existence is not the caller's business.
     if (!(await this.access.canAdminister(principal, id))) return null;
     return this.service.getSite(id);
+  }
+
+  @Subscription(() => SiteModel, {
+    description: 'The site each time its status changes, until it is deleted',
+    resolve: (value: SiteModel) => value,
+  })
+  async siteStatus(
+    @CurrentPrincipal() principal: Principal,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<AsyncGenerator<SiteModel>> {
+    this.access.requireScope(principal, 'sites:read');
+    // Checked once, up front; someone else's site streams nothing, like the site query.
+    const visible = await this.access.canAdminister(principal, id);
+    return watch({
+      read: () => (visible ? this.service.getSite(id) : Promise.resolve(null)),
+      version: (site) => site.status,
+      done: (site) => site.status === SiteStatusEnum.DELETED,
+    });
   }
 
   @Query(() => SiteConnection, { description: 'The sites you administer (operators: all)' })
