@@ -38,6 +38,10 @@ export class Site {
   @Property({ type: 'string', length: 64, nullable: true })
   requestFingerprint: string | null = null;
 
+  /** The purchase order or cost centre the site is billed to, as the requester gave it. */
+  @Property({ type: 'string', length: 100, nullable: true })
+  billingReference: string | null = null;
+
   /** Renew at the end of the subscription year (MWS3's "do not renew" clears it). */
   @Property({ type: 'boolean', default: true })
   renews = true;
@@ -65,6 +69,7 @@ export class Site {
     hostnameLabel?: string | null;
     idempotencyKey?: string | null;
     requestFingerprint?: string | null;
+    billingReference?: string | null;
   }) {
     this.id = fields.id;
     this.name = fields.name;
@@ -74,6 +79,7 @@ export class Site {
     this.hostnameLabel = fields.hostnameLabel ?? null;
     this.idempotencyKey = fields.idempotencyKey ?? null;
     this.requestFingerprint = fields.requestFingerprint ?? null;
+    this.billingReference = fields.billingReference ?? null;
   }
 
   moveTo(status: SiteStatus): void {

@@ -71,6 +71,7 @@ describe.each(databaseKinds)('requesting a site on %s', (kind) => {
         name: uniqueName('My blog'),
         contactEmail: 'owner@example.org',
         hostname: label,
+        billingReference: 'PO-2026-0042',
       });
       if (result.__typename !== 'RequestSitePayload' || !('site' in result)) {
         throw new Error(`unexpected result ${JSON.stringify(result)}`);
@@ -84,6 +85,11 @@ describe.each(databaseKinds)('requesting a site on %s', (kind) => {
         (s) => s?.status === 'READY',
       );
       expect(site?.hostname).toBe(`${label}.sites.berth.test`);
+      const billing = await berth.graphql<{ site: { billingReference: string; renews: boolean } }>(
+        'query B($id: ID!) { site(id: $id) { billingReference renews } }',
+        { id: siteId },
+      );
+      expect(billing.data?.site).toEqual({ billingReference: 'PO-2026-0042', renews: true });
       expect(site?.ipv4).toMatch(/^192\.0\.2\.\d+$/);
       expect(site?.ipv6).toMatch(/^2001:db8:b0::[0-9a-f]+$/);
       expect(site?.events.edges.map((e) => e.node.action)).toEqual([

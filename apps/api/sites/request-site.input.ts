@@ -57,4 +57,14 @@ export class RequestSiteInput {
   @Length(8, 100)
   @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'idempotencyKey may hold letters, digits and ._:-' })
   idempotencyKey?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Purchase order or cost centre to bill (up to 100 characters)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(printable, { message: 'billingReference must not contain control characters' })
+  billingReference?: string;
 }

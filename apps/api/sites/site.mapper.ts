@@ -21,6 +21,8 @@ export function toSiteModel(site: Site, network: NetworkConfig | undefined): Sit
     owner: site.owner,
     contactEmail: site.contactEmail,
     status: site.status as SiteStatusEnum,
+    billingReference: site.billingReference,
+    renews: site.renews,
     hostname: network?.hostname ?? null,
     ipv4: network?.ipv4 ?? null,
     ipv6: network?.ipv6 ?? null,

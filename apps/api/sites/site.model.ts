@@ -22,6 +22,12 @@ export class SiteModel {
   @Field(() => SiteStatusEnum)
   status!: SiteStatusEnum;
 
+  @Field(() => String, { nullable: true, description: 'Purchase order or cost centre billed' })
+  billingReference!: string | null;
+
+  @Field(() => Boolean, { description: 'Renews at the end of its subscription year' })
+  renews!: boolean;
+
   @Field(() => String, { nullable: true, description: "Fully qualified name of the site's server" })
   hostname!: string | null;
 

@@ -38,6 +38,7 @@ interface NormalisedRequest {
   description: string;
   contactEmail: string;
   hostname: string | null;
+  billingReference: string | null;
 }
 
 /**
@@ -76,6 +77,7 @@ export class SitesService {
       hostnameLabel: request.hostname,
       idempotencyKey: key,
       requestFingerprint: fingerprint,
+      billingReference: request.billingReference,
     });
     const operation = new Operation({
       id: randomUUID(),
@@ -232,6 +234,7 @@ export class SitesService {
       description: (input.description ?? '').trim(),
       contactEmail: input.contactEmail.trim(),
       hostname,
+      billingReference: input.billingReference?.trim() || null,
     };
   }
 

@@ -3,9 +3,14 @@ import { type MigrationObject } from '@mikro-orm/core';
 import { Migration20261125124954_initial } from './Migration20261125124954_initial';
 import { Migration20261125131432_site_lifecycle } from './Migration20261125131432_site_lifecycle';
 import { Migration20261125133821_warm_pool } from './Migration20261125133821_warm_pool';
+import { Migration20261125135950_billing_reference } from './Migration20261125135950_billing_reference';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
   { name: 'Migration20261125131432_site_lifecycle', class: Migration20261125131432_site_lifecycle },
   { name: 'Migration20261125133821_warm_pool', class: Migration20261125133821_warm_pool },
+  {
+    name: 'Migration20261125135950_billing_reference',
+    class: Migration20261125135950_billing_reference,
+  },
 ];
