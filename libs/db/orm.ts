@@ -42,6 +42,9 @@ export function ormOptions(database: Database, overrides: Partial<Options> = {})
       ...common,
       driver: LibSqlDriver,
       dbName: database.path,
+      // The api and the worker write to one file: a writer waits up to 10 s for the other
+      // (libsql's busy timeout, in milliseconds) instead of failing with "database is locked".
+      driverOptions: { connection: { timeout: 10_000 } },
       migrations: { migrationsList: sqliteMigrations, transactional: true, snapshot: false },
       ...overrides,
     };
@@ -58,11 +61,9 @@ export function ormOptions(database: Database, overrides: Partial<Options> = {})
 export async function openOrm(database: Database, overrides: Partial<Options> = {}): Promise<Orm> {
   const orm = await MikroORM.init(ormOptions(database, overrides));
   if (database.driver === 'sqlite') {
-    // Several processes (api, worker) share one SQLite file: let writers wait for each other
-    // instead of failing at once, and let readers run beside a writer.
+    // Several processes (api, worker) share one SQLite file: let readers run beside a writer.
     const connection = orm.em.getConnection();
     await connection.execute('pragma journal_mode = wal');
-    await connection.execute('pragma busy_timeout = 10000');
     await connection.execute('pragma foreign_keys = on');
   }
   return orm;

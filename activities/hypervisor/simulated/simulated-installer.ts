@@ -42,9 +42,12 @@ export class SimulatedInstaller {
     if (this.stopped || this.timers.has(vmId)) return;
     const timer = setTimeout(() => {
       this.timers.delete(vmId);
-      this.callBack(vmId, attempt).catch((error: unknown) =>
-        this.log.error({ vmId, err: error }, 'simulated installer failed'),
-      );
+      this.callBack(vmId, attempt).catch((error: unknown) => {
+        // Its own bookkeeping failed (a busy database, say): try again, as a real installer
+        // would keep calling until it is heard.
+        this.log.warn({ vmId, err: error }, 'simulated installer failed; retrying');
+        if (attempt < maxAttempts) this.schedule(vmId, retryDelayMs, attempt + 1);
+      });
     }, delayMs);
     timer.unref();
     this.timers.set(vmId, timer);
