@@ -128,6 +128,79 @@ describe.each(databaseKinds)('site lists on %s', (kind) => {
     expect(names).toEqual([...names].sort());
   });
 
+  it.skipIf(skip)("filters a site's events and operations, and pages through them", async () => {
+    const query = /* GraphQL */ `
+      query One($first: Int!, $after: String) {
+        sites(first: 1, orderBy: NAME_ASC) {
+          edges {
+            node {
+              picked: events(first: 5, actions: ["seed.1", "seed.3"]) {
+                edges {
+                  node {
+                    action
+                  }
+                }
+              }
+              events(first: $first, after: $after) {
+                edges {
+                  node {
+                    action
+                  }
+                }
+                pageInfo {
+                  hasNextPage
+                  endCursor
+                }
+              }
+              running: operations(status: [RUNNING]) {
+                edges {
+                  node {
+                    status
+                  }
+                }
+              }
+              done: operations(status: [SUCCEEDED]) {
+                edges {
+                  node {
+                    status
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    `;
+    interface One {
+      sites: {
+        edges: {
+          node: {
+            picked: { edges: { node: { action: string } }[] };
+            events: {
+              edges: { node: { action: string } }[];
+              pageInfo: { hasNextPage: boolean; endCursor: string };
+            };
+            running: { edges: unknown[] };
+            done: { edges: unknown[] };
+          };
+        }[];
+      };
+    }
+    const first = await berth.graphql<One>(query, { first: 2 });
+    const site = first.data!.sites.edges[0]!.node;
+    expect(site.picked.edges.map((e) => e.node.action)).toEqual(['seed.1', 'seed.3']);
+    expect(site.running.edges).toHaveLength(3);
+    expect(site.done.edges).toHaveLength(0);
+    expect(site.events.edges.map((e) => e.node.action)).toEqual(['seed.0', 'seed.1']);
+    const rest = await berth.graphql<One>(query, {
+      first: 10,
+      after: site.events.pageInfo.endCursor,
+    });
+    const later = rest.data!.sites.edges[0]!.node.events;
+    expect(later.edges.map((e) => e.node.action)).toEqual(['seed.2', 'seed.3', 'seed.4']);
+    expect(later.pageInfo.hasNextPage).toBe(false);
+  });
+
   it.skipIf(skip)('refuses a cursor made for another order', async () => {
     const first = await list({ first: 1, orderBy: 'NAME_ASC' });
     const response = await berth.graphql(listQuery, {

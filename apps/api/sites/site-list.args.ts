@@ -12,6 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Type } from 'class-transformer';
+import { OperationStatusEnum } from '../operations/operation.model';
 import { type SiteOrder } from './site-cursor';
 import { SiteStatusEnum } from './site-status.enum';
 
@@ -82,4 +83,29 @@ export class ChildPageArgs {
   @IsString()
   @MaxLength(300)
   after?: string;
+}
+
+@ArgsType()
+export class SiteEventsArgs extends ChildPageArgs {
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Only these actions, e.g. ["site.suspended", "site.unsuspended"]',
+  })
+  @IsOptional()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Matches(/^[a-z][a-z0-9.-]{0,59}$/, {
+    each: true,
+    message: 'actions are dotted lower-case words',
+  })
+  actions?: string[];
+}
+
+@ArgsType()
+export class SiteOperationsArgs extends ChildPageArgs {
+  @Field(() => [OperationStatusEnum], { nullable: true, description: 'Only these statuses' })
+  @IsOptional()
+  @ArrayMaxSize(3)
+  @IsEnum(OperationStatusEnum, { each: true })
+  status?: OperationStatusEnum[];
 }

@@ -18,7 +18,7 @@ import { watch } from '../graphql/watch';
 import { SiteStatusEnum } from './site-status.enum';
 import { type ChildPage, type SiteChildLoaders } from './site-children.loader';
 import { decodeChildCursor, encodeChildCursor } from './site-cursor';
-import { ChildPageArgs, SitesArgs } from './site-list.args';
+import { SiteEventsArgs, SiteOperationsArgs, SitesArgs } from './site-list.args';
 import { OperationConnection, SiteConnection, SiteEventConnection, SiteModel } from './site.model';
 import { SitesService } from './sites.service';
 
@@ -90,32 +90,36 @@ export class SitesResolver {
   @ResolveField(() => SiteEventConnection, { description: 'Audit log, oldest first' })
   async events(
     @Parent() site: SiteModel,
-    @Args() args: ChildPageArgs,
+    @Args() args: SiteEventsArgs,
     @Loaders() loaders: SiteChildLoaders,
   ): Promise<SiteEventConnection> {
-    const page = args.after
-      ? await this.service.siteEventsAfter(
-          site.id,
-          args.first,
-          decodeChildCursor(args.after, 'event'),
-        )
-      : await loaders.events.load({ siteId: site.id, first: args.first });
+    const page =
+      args.after || args.actions?.length
+        ? await this.service.siteEvents(
+            site.id,
+            args.first,
+            args.after ? decodeChildCursor(args.after, 'event') : null,
+            args.actions,
+          )
+        : await loaders.events.load({ siteId: site.id, first: args.first });
     return connection(page, (event) => encodeChildCursor('event', event.id));
   }
 
   @ResolveField(() => OperationConnection, { description: 'Work on the site, newest first' })
   async operations(
     @Parent() site: SiteModel,
-    @Args() args: ChildPageArgs,
+    @Args() args: SiteOperationsArgs,
     @Loaders() loaders: SiteChildLoaders,
   ): Promise<OperationConnection> {
-    const page = args.after
-      ? await this.service.siteOperationsAfter(
-          site.id,
-          args.first,
-          decodeChildCursor(args.after, 'operation'),
-        )
-      : await loaders.operations.load({ siteId: site.id, first: args.first });
+    const page =
+      args.after || args.status?.length
+        ? await this.service.siteOperations(
+            site.id,
+            args.first,
+            args.after ? decodeChildCursor(args.after, 'operation') : null,
+            args.status,
+          )
+        : await loaders.operations.load({ siteId: site.id, first: args.first });
     return connection(page, (operation) => encodeChildCursor('operation', operation.id));
   }
 }

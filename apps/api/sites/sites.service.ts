@@ -11,6 +11,7 @@ import { type Em, type Orm, forkEm } from '../../../libs/db/orm';
 import {
   NetworkConfig,
   Operation,
+  type OperationStatus,
   Site,
   SiteEvent,
   SiteRole,
@@ -189,30 +190,44 @@ export class SitesService {
     };
   }
 
-  /** Events of one site after a cursor, oldest first (first pages come from the DataLoader). */
-  async siteEventsAfter(siteId: string, first: number, afterId: string) {
-    const rows = await forkEm(this.orm).find(
-      SiteEvent,
-      { siteId, id: { $gt: afterId } },
-      { orderBy: { id: 'asc' }, limit: first + 1 },
-    );
+  /**
+   * Events of one site, oldest first, after a cursor or filtered by action (unfiltered first
+   * pages of a list come from the DataLoader instead).
+   */
+  async siteEvents(siteId: string, first: number, afterId: string | null, actions?: string[]) {
+    const where: FilterQuery<SiteEvent> = { siteId };
+    if (afterId !== null) where.id = { $gt: afterId };
+    if (actions?.length) where.action = { $in: actions };
+    const rows = await forkEm(this.orm).find(SiteEvent, where, {
+      orderBy: { id: 'asc' },
+      limit: first + 1,
+    });
     return { rows: rows.slice(0, first).map(toSiteEventModel), hasNextPage: rows.length > first };
   }
 
-  /** Operations of one site after a cursor, newest first. */
-  async siteOperationsAfter(siteId: string, first: number, afterId: string) {
+  /** Operations of one site, newest first, after a cursor or filtered by status. */
+  async siteOperations(
+    siteId: string,
+    first: number,
+    afterId: string | null,
+    statuses?: OperationStatus[],
+  ) {
     const em = forkEm(this.orm);
-    const last = await em.findOne(Operation, { id: afterId, siteId });
-    if (!last) return { rows: [], hasNextPage: false };
-    const rows = await em.find(
-      Operation,
-      {
-        siteId,
+    const conditions: FilterQuery<Operation>[] = [{ siteId }];
+    if (statuses?.length) conditions.push({ status: { $in: statuses } });
+    if (afterId !== null) {
+      const last = await em.findOne(Operation, { id: afterId, siteId });
+      if (!last) return { rows: [], hasNextPage: false };
+      conditions.push({
         $or: [
           { createdAt: { $lt: last.createdAt } },
           { createdAt: last.createdAt, id: { $lt: last.id } },
         ],
-      },
+      });
+    }
+    const rows = await em.find(
+      Operation,
+      { $and: conditions },
       { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: first + 1 },
     );
     return { rows: rows.slice(0, first).map(toOperationModel), hasNextPage: rows.length > first };
