@@ -6,6 +6,7 @@ import {
   Headers,
   HttpCode,
   Inject,
+  NotFoundException,
   Options,
   Param,
   Post,
@@ -52,32 +53,21 @@ export class CodecController {
     response.setHeader('Access-Control-Max-Age', '600');
   }
 
-  @Post(['encode', ':namespace/encode'])
+  /** `encode` or `decode`, optionally under the namespace, as the UI and the CLI call them. */
+  @Post([':direction', ':namespace/:direction'])
   @HttpCode(200)
-  encode(
+  convert(
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
+    @Param('direction') direction: string,
+    @Param('namespace') namespaceParam: string | undefined,
     @Headers('authorization') authorization: string | undefined,
     @Headers('x-namespace') namespaceHeader: string | undefined,
-    @Param('namespace') namespaceParam: string | undefined,
     @Body() body: unknown,
   ): Promise<{ payloads: JSONPayload[] }> {
+    if (direction !== 'encode' && direction !== 'decode') throw new NotFoundException();
     this.allowOrigin(request, response);
-    return this.run('encode', authorization, namespaceParam ?? namespaceHeader, body);
-  }
-
-  @Post(['decode', ':namespace/decode'])
-  @HttpCode(200)
-  decode(
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-    @Headers('authorization') authorization: string | undefined,
-    @Headers('x-namespace') namespaceHeader: string | undefined,
-    @Param('namespace') namespaceParam: string | undefined,
-    @Body() body: unknown,
-  ): Promise<{ payloads: JSONPayload[] }> {
-    this.allowOrigin(request, response);
-    return this.run('decode', authorization, namespaceParam ?? namespaceHeader, body);
+    return this.run(direction, authorization, namespaceParam ?? namespaceHeader, body);
   }
 
   private async run(
