@@ -3,6 +3,8 @@ import { type SiteStatus, siteStatuses, transitionSite } from './site-status';
 
 /** What a user asks for: a web site, served by its own server. */
 @Entity({ tableName: 'site' })
+// The default order of site lists (newest first, id breaking ties): pages read from the index.
+@Index({ properties: ['createdAt', 'id'] })
 export class Site {
   @PrimaryKey({ type: 'string', length: 36 })
   id: string;

@@ -4,6 +4,7 @@ import { Migration20261125125003_initial } from './Migration20261125125003_initi
 import { Migration20261125131439_site_lifecycle } from './Migration20261125131439_site_lifecycle';
 import { Migration20261125133831_warm_pool } from './Migration20261125133831_warm_pool';
 import { Migration20261125135955_billing_reference } from './Migration20261125135955_billing_reference';
+import { Migration20261125143150_site_list_index } from './Migration20261125143150_site_list_index';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -12,5 +13,9 @@ export const postgresqlMigrations: MigrationObject[] = [
   {
     name: 'Migration20261125135955_billing_reference',
     class: Migration20261125135955_billing_reference,
+  },
+  {
+    name: 'Migration20261125143150_site_list_index',
+    class: Migration20261125143150_site_list_index,
   },
 ];

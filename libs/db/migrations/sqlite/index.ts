@@ -4,6 +4,7 @@ import { Migration20261125124954_initial } from './Migration20261125124954_initi
 import { Migration20261125131432_site_lifecycle } from './Migration20261125131432_site_lifecycle';
 import { Migration20261125133821_warm_pool } from './Migration20261125133821_warm_pool';
 import { Migration20261125135950_billing_reference } from './Migration20261125135950_billing_reference';
+import { Migration20261125143148_site_list_index } from './Migration20261125143148_site_list_index';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
@@ -12,5 +13,9 @@ export const sqliteMigrations: MigrationObject[] = [
   {
     name: 'Migration20261125135950_billing_reference',
     class: Migration20261125135950_billing_reference,
+  },
+  {
+    name: 'Migration20261125143148_site_list_index',
+    class: Migration20261125143148_site_list_index,
   },
 ];
