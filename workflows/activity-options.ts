@@ -31,10 +31,14 @@ export const configurationRun: ActivityOptions = {
   retry: { ...retry, maximumAttempts: 3 },
 };
 
-/** Waiting for a server's install callback: one attempt, as long as an install may take. */
+/**
+ * Waiting for a server's install callback, as long as an install may take. A second attempt
+ * rescues a wait whose worker died before it was recorded (the callback, if it came meanwhile,
+ * is found at once); a third bounds how long a server that never calls back is waited for.
+ */
 export function installWait(timeoutSeconds: number): ActivityOptions {
   return {
     startToCloseTimeout: `${timeoutSeconds} seconds`,
-    retry: { maximumAttempts: 1 },
+    retry: { maximumAttempts: 2, nonRetryableErrorTypes: nonRetryableFailureTypes },
   };
 }

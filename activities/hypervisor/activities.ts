@@ -1,4 +1,5 @@
 import { CompleteAsyncError, Context } from '@temporalio/activity';
+import { setTimeout as delay } from 'node:timers/promises';
 import { callbackToken } from '../../libs/callback-token';
 import { type Orm } from '../../libs/db/orm';
 import { failure } from '../../libs/failures';
@@ -42,7 +43,7 @@ export function createHypervisorActivities(deps: {
 
   async function awaitInstallCallback(input: { vmId: string }): Promise<InstallReport> {
     const token = Buffer.from(Context.current().info.taskToken).toString('base64');
-    const { found, installedAt } = await registerInstallWaiter(deps.orm, input.vmId, token);
+    const { found, installedAt } = await registerWithRetries(deps.orm, input.vmId, token);
     if (!found) throw failure('RecordNotFound', `server ${input.vmId} does not exist`);
     if (installedAt) return { installedAt: installedAt.toISOString() };
     throw new CompleteAsyncError();
@@ -78,6 +79,25 @@ export function createHypervisorActivities(deps: {
   }
 
   return { createVm, awaitInstallCallback, powerVm, destroyVm };
+}
+
+/**
+ * Records the wait, retrying a few times here: a failure after this point cannot be retried by
+ * Temporal quickly (the attempt lasts the whole install timeout), and a busy SQLite database
+ * refuses a write now and then. Errors are replaced by a plain failure: the database's own
+ * message would quote the statement, task token included, into workflow history.
+ */
+async function registerWithRetries(orm: Orm, vmId: string, token: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await registerInstallWaiter(orm, vmId, token);
+    } catch {
+      if (attempt >= 5) {
+        throw failure('HypervisorUnavailable', `recording the install wait of ${vmId} failed`);
+      }
+      await delay(200 * attempt);
+    }
+  }
 }
 
 export type HypervisorActivities = ReturnType<typeof createHypervisorActivities>;

@@ -5,9 +5,19 @@ import { type Reporter, type TestModule } from 'vitest/node';
  * (CI among them) understand without knowing vitest's own summary format.
  */
 export default class ClosingLineReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<unknown>,
+  ): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const module of testModules) {
+      // A file whose setup (beforeAll, imports) failed leaves its tests skipped: count it failed.
+      if (
+        module.state() === 'failed' &&
+        ![...module.children.allTests()].some((t) => t.result().state === 'failed')
+      ) {
+        counts.failed++;
+      }
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') counts.passed++;
@@ -15,6 +25,7 @@ export default class ClosingLineReporter implements Reporter {
         else counts.skipped++;
       }
     }
+    counts.failed += unhandledErrors.length;
     process.stdout.write(
       `\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
     );
