@@ -1,0 +1,431 @@
+import 'reflect-metadata';
+import { DefaultLogger, type LogContext, type Platform } from '@mikro-orm/core';
+import { Client, Connection } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { Pool } from 'pg';
+import { createApi } from '../apps/api/api';
+import { isOperator } from '../libs/auth/principal';
+import { mintDevToken, verifyDevToken } from '../libs/auth/dev-token';
+import { type BerthConfig } from '../libs/config';
+import { forkEm, openOrm } from '../libs/db/orm';
+import { NetworkConfig, Site } from '../libs/domain';
+import { createLogger } from '../libs/logger';
+import { testConfig } from '../test/helpers/config';
+import { startDatabase, type TestDatabase } from '../test/helpers/databases';
+import { freePort } from '../test/helpers/free-port';
+import { type Defer, once, runBenchmark } from './harness';
+import { runHttpLoad } from './http-load';
+import { type LoadResult } from './load-client';
+import { printResult, printTable, ratio } from './report';
+
+/**
+ * The operators' `sites(first: 50)` list over 10,000 sites on PostgreSQL through the GraphQL api,
+ * against a hand-written node:http endpoint that runs the equivalent SQL with `pg`; and how many
+ * SQL statements one GraphQL request issues, counted by the ORM's logger.
+ */
+
+const siteCount = 10_000;
+const batchSize = 1_000;
+const pageSize = 50;
+const clients = 32;
+const warmUpMs = 2_000;
+const durationMs = 10_000;
+/** A short run with one client shows the latency of a request that waits for no other. */
+const unloadedMs = 3_000;
+/** The api's ORM pool (knex's default, which MikroORM keeps) is at most 10 connections too. */
+const baselinePoolSize = 10;
+const targets = { ratio: 0.6, p99Ms: 50, statementsPerRequest: 5 };
+
+const sitesQuery = /* GraphQL */ `
+  query Sites {
+    sites(first: ${pageSize}) {
+      edges {
+        node {
+          id
+          name
+          status
+          hostname
+          ipv4
+        }
+      }
+      pageInfo {
+        endCursor
+      }
+      totalCount
+    }
+  }
+`;
+
+interface Page {
+  ids: string[];
+  totalCount: number;
+}
+
+/**
+ * Counts every statement the ORM sends (each passes through logQuery, logged or not), and keeps
+ * them, parameters inlined, while `captured` is set.
+ */
+class CountingLogger extends DefaultLogger {
+  statements = 0;
+  captured: string[] | undefined;
+  platform: Platform | undefined;
+
+  override logQuery(context: { query: string } & LogContext): void {
+    this.statements++;
+    if (this.captured && this.platform) {
+      this.captured.push(this.platform.formatQuery(context.query, context.params ?? []));
+    }
+    super.logQuery(context);
+  }
+}
+
+/** The baseline's two statements, also explained below. */
+const baselinePageSql = `select s.id, s.name, s.status, s.created_at, n.hostname, n.ipv4
+   from site s left join network_config n on n.site_id = s.id
+  order by s.created_at desc, s.id desc
+  limit $1`;
+const baselineCountSql = 'select count(*)::int as total from site';
+
+runBenchmark('sites-list', 170_000, async (defer) => {
+  const db = await startDatabase('postgresql');
+  defer('PostgreSQL', () => db.stop());
+  const seedStarted = performance.now();
+  await seed(db);
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  console.log(`seeded ${siteCount} sites in ${seedSeconds.toFixed(1)} s`);
+
+  const api = await startApi(db, defer);
+  const baseline = await startBaseline(db, api.config, defer);
+  const authorization = `Bearer ${mintDevToken(api.config.secretKey, {
+    userId: 'olivia',
+    operator: true,
+    ttlSeconds: 3600,
+  })}`;
+  const graphqlRequest = {
+    url: `${api.url}/graphql`,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify({ query: sitesQuery }),
+  };
+  const baselineRequest = {
+    url: `${baseline.url}/sites?first=${pageSize}`,
+    method: 'GET' as const,
+    headers: { authorization },
+  };
+
+  // Both answer the same page, or the comparison means nothing.
+  const graphqlPage = await fetchPage(graphqlRequest, (body) => (body as GraphQLSites).data.sites);
+  const baselinePage = await fetchPage(baselineRequest, (body) => body as SitesPage);
+  if (
+    graphqlPage.totalCount !== siteCount ||
+    JSON.stringify(graphqlPage.ids) !== JSON.stringify(baselinePage.ids)
+  ) {
+    throw new Error(
+      `the two endpoints disagree: ${JSON.stringify({ graphqlPage, baselinePage }).slice(0, 500)}`,
+    );
+  }
+
+  // Statements per request, one request at a time, then under load.
+  const sequential = 20;
+  api.logger.statements = 0;
+  for (let i = 0; i < sequential; i++) {
+    await fetchPage(graphqlRequest, (body) => (body as GraphQLSites).data.sites);
+  }
+  const statementsPerRequest = api.logger.statements / sequential;
+
+  // Where the database time goes: each statement of one request, explained and run.
+  api.logger.captured = [];
+  await fetchPage(graphqlRequest, (body) => (body as GraphQLSites).data.sites);
+  const graphqlSql = api.logger.captured;
+  api.logger.captured = undefined;
+  const explained = {
+    graphql: await explainAll(baseline.pool, graphqlSql),
+    baseline: await explainAll(baseline.pool, [
+      baselinePageSql.replace('$1', String(pageSize + 1)),
+      baselineCountSql,
+    ]),
+  };
+  printTable('one request, each statement explained (PostgreSQL execution time)', [
+    ...explained.graphql.map((e) => ({ run: 'graphql', ...e })),
+    ...explained.baseline.map((e) => ({ run: 'baseline', ...e })),
+  ]);
+
+  api.logger.statements = 0;
+  const graphql = await runHttpLoad({
+    ...graphqlRequest,
+    clients,
+    warmUpMs,
+    durationMs,
+    errorMarker: '"errors"',
+  });
+  const statementsUnderLoad =
+    api.logger.statements / Math.max(1, graphql.warmUpRequests + graphql.requests);
+  const hand = await runHttpLoad({ ...baselineRequest, clients, warmUpMs, durationMs });
+  const oneClient = { clients: 1, warmUpMs: 1_000, durationMs: unloadedMs };
+  const graphqlAlone = await runHttpLoad({
+    ...graphqlRequest,
+    ...oneClient,
+    errorMarker: '"errors"',
+  });
+  const handAlone = await runHttpLoad({ ...baselineRequest, ...oneClient });
+
+  // The page query sorts every site (no index on created_at): what one would change.
+  await baseline.pool.query('create index bench_site_created_at_id on site (created_at, id)');
+  const withIndex = await explainAll(baseline.pool, [
+    graphqlSql.find((sql) => sql.includes('limit'))!,
+  ]);
+
+  const row = (run: string, r: LoadResult) => ({
+    run,
+    requests: r.requests,
+    errors: r.errors,
+    per_s: r.perSecond,
+    p50_ms: r.latencyMs.p50,
+    p99_ms: r.latencyMs.p99,
+    max_ms: r.latencyMs.max,
+  });
+  printTable(
+    `sites(first: ${pageSize}) over ${siteCount} sites, ${clients} clients for ${durationMs / 1000} s`,
+    [
+      row('graphql api', graphql),
+      row('node:http + pg', hand),
+      row('graphql api, 1 client', graphqlAlone),
+      row('node:http + pg, 1 client', handAlone),
+    ],
+  );
+  const throughputRatio = ratio(graphql.perSecond, hand.perSecond);
+  const met = {
+    ratio: throughputRatio >= targets.ratio,
+    p99: graphql.latencyMs.p99 <= targets.p99Ms,
+    statements: statementsPerRequest <= targets.statementsPerRequest,
+  };
+  console.log(
+    `graphql / baseline = ${throughputRatio.toFixed(2)} (target >= ${targets.ratio}: ${met.ratio ? 'met' : 'NOT met'}); ` +
+      `graphql p99 ${graphql.latencyMs.p99.toFixed(1)} ms (target <= ${targets.p99Ms}: ${met.p99 ? 'met' : 'NOT met'}); ` +
+      `${statementsPerRequest} SQL statements per request (${statementsUnderLoad.toFixed(2)} under load; ` +
+      `target <= ${targets.statementsPerRequest}: ${met.statements ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `page query with an index on site (created_at, id): ${withIndex[0]!.ms} ms (${withIndex[0]!.plan}), ` +
+      `without: ${explained.graphql.find((e) => e.sql.includes('limit'))?.ms} ms`,
+  );
+  if (graphql.firstError) console.log(`first graphql error: ${graphql.firstError}`);
+  if (hand.firstError) console.log(`first baseline error: ${hand.firstError}`);
+  printResult('sites-list', {
+    sites: siteCount,
+    withNetwork: siteCount / 2,
+    pageSize,
+    clients,
+    durationMs,
+    seedSeconds,
+    graphql,
+    baseline: hand,
+    oneClient: { graphql: graphqlAlone, baseline: handAlone },
+    ratio: throughputRatio,
+    statementsPerRequest,
+    statementsUnderLoad,
+    explained,
+    pageQueryWithIndex: withIndex[0],
+    targets,
+    met,
+  });
+});
+
+interface SitesPage {
+  edges: { node: { id: string } }[];
+  totalCount: number;
+}
+
+interface GraphQLSites {
+  data: { sites: SitesPage };
+}
+
+async function fetchPage(
+  request: { url: string; method: string; headers: Record<string, string>; body?: string },
+  read: (body: unknown) => SitesPage,
+): Promise<Page> {
+  const response = await fetch(request.url, request);
+  const text = await response.text();
+  if (response.status !== 200 || text.includes('"errors"')) {
+    throw new Error(`${request.url} answered ${response.status}: ${text.slice(0, 500)}`);
+  }
+  const page = read(JSON.parse(text));
+  return { ids: page.edges.map((edge) => edge.node.id), totalCount: page.totalCount };
+}
+
+/** 10,000 READY sites through the ORM, one second apart, half of them with addresses. */
+async function seed(db: TestDatabase): Promise<void> {
+  const base = Date.now() - siteCount * 1000;
+  for (let start = 0; start < siteCount; start += batchSize) {
+    const sites: Site[] = [];
+    const networks: NetworkConfig[] = [];
+    for (let i = start; i < Math.min(siteCount, start + batchSize); i++) {
+      const site = new Site({
+        id: randomUUID(),
+        name: `Bench site ${i}`,
+        description: 'seeded by bench/sites-list.ts',
+        owner: `user${i % 500}`,
+        contactEmail: `user${i % 500}@example.org`,
+      });
+      site.moveTo('installing');
+      site.moveTo('ready');
+      site.createdAt = new Date(base + i * 1000);
+      site.updatedAt = site.createdAt;
+      sites.push(site);
+      if (i % 2 === 0) {
+        networks.push(
+          new NetworkConfig({
+            id: randomUUID(),
+            vmId: randomUUID(),
+            siteId: site.id,
+            slot: i,
+            hostname: `web-${i}.sites.berth.test`,
+            ipv4: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+            ipv6: `2001:db8:b0::${i.toString(16)}`,
+          }),
+        );
+      }
+    }
+    const em = forkEm(db.orm);
+    await em.insertMany(sites);
+    await em.insertMany(networks);
+  }
+}
+
+/** The api on its own ORM, whose logger counts statements; no Temporal (a list never needs it). */
+async function startApi(db: TestDatabase, defer: Defer) {
+  const logger = { current: undefined as CountingLogger | undefined };
+  const orm = await openOrm(db.database, {
+    loggerFactory: (options) => (logger.current = new CountingLogger(options)),
+  });
+  defer('the api ORM', () => orm.close());
+  const port = await freePort();
+  const config = testConfig({
+    database: db.database,
+    // Never dialled: a lazy connection connects on first use, and listing sites does not use it.
+    temporalAddress: `127.0.0.1:${await freePort()}`,
+    apiPort: port,
+  });
+  const temporal = new Client({
+    connection: Connection.lazy({ address: config.temporal.address }),
+    namespace: config.temporal.namespace,
+  });
+  const app = await createApi({
+    config,
+    orm,
+    temporal,
+    log: createLogger({ level: 'silent', name: 'bench-api' }),
+  });
+  await app.listen(port, '127.0.0.1');
+  defer('the api', () => app.close());
+  if (!logger.current) throw new Error('the ORM did not create its logger');
+  logger.current.platform = orm.em.getPlatform();
+  return { config, url: `http://127.0.0.1:${port}`, logger: logger.current };
+}
+
+/**
+ * The hand-written baseline: checks the same token, runs the page (joined to its addresses) and
+ * the count with `pg`, and answers JSON shaped like the GraphQL response.
+ */
+async function startBaseline(db: TestDatabase, config: BerthConfig, defer: Defer) {
+  if (db.database.driver !== 'postgresql') throw new Error('the baseline speaks PostgreSQL');
+  const pool = new Pool({ connectionString: db.database.url, max: baselinePoolSize });
+  defer('the baseline pool', () => pool.end());
+  const server: Server = createServer((request, response) => {
+    answer(request.url ?? '', request.headers.authorization).then(
+      ({ status, body }) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(body));
+      },
+      (error: unknown) => {
+        response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ errors: [{ message: String(error) }] }));
+      },
+    );
+  });
+  const answer = async (
+    url: string,
+    authorization: string | undefined,
+  ): Promise<{ status: number; body: unknown }> => {
+    const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
+    let operator = false;
+    try {
+      operator = isOperator(verifyDevToken(config.secretKey, token));
+    } catch {
+      return { status: 401, body: { errors: [{ message: 'unauthenticated' }] } };
+    }
+    if (!operator) return { status: 403, body: { errors: [{ message: 'operators only' }] } };
+    const first = Math.min(
+      100,
+      Math.max(1, Number(new URL(url, 'http://x').searchParams.get('first') ?? 20)),
+    );
+    const [page, count] = await Promise.all([
+      pool.query<{
+        id: string;
+        name: string;
+        status: string;
+        created_at: Date;
+        hostname: string | null;
+        ipv4: string | null;
+      }>(baselinePageSql, [first + 1]),
+      pool.query<{ total: number }>(baselineCountSql),
+    ]);
+    const rows = page.rows.slice(0, first);
+    const last = rows.at(-1);
+    return {
+      status: 200,
+      body: {
+        edges: rows.map((row) => ({
+          node: {
+            id: row.id,
+            name: row.name,
+            status: row.status.toUpperCase(),
+            hostname: row.hostname,
+            ipv4: row.ipv4,
+          },
+        })),
+        pageInfo: {
+          hasNextPage: page.rows.length > first,
+          endCursor: last
+            ? Buffer.from(
+                JSON.stringify(['CREATED_DESC', last.created_at.toISOString(), last.id]),
+              ).toString('base64url')
+            : null,
+        },
+        totalCount: count.rows[0]!.total,
+      },
+    };
+  };
+  const port = await freePort();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const close = once(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  defer('the baseline server', close);
+  return { url: `http://127.0.0.1:${port}`, pool };
+}
+
+/** EXPLAIN ANALYZE of each statement: execution time, the plan's top node, the statement's start. */
+async function explainAll(pool: Pool, statements: string[]) {
+  const explained = [];
+  for (const sql of statements) {
+    const result = await pool.query<{
+      'QUERY PLAN': [{ 'Execution Time': number; Plan: { 'Node Type': string } }];
+    }>(`explain (analyze, format json) ${sql}`);
+    const [plan] = result.rows[0]!['QUERY PLAN'];
+    explained.push({
+      ms: plan['Execution Time'],
+      plan: plan.Plan['Node Type'],
+      sql: sql.replace(/\s+/g, ' ').slice(0, 90),
+    });
+  }
+  return explained;
+}

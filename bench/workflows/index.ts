@@ -1,0 +1,2 @@
+export { noOpProvision } from './no-op-provision';
+export { noOpSite } from './no-op-site';
