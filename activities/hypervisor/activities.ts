@@ -24,6 +24,8 @@ export function createHypervisorActivities(deps: {
   publicUrl: string;
 }) {
   async function createVm(input: CreateVmInput): Promise<{ ref: string }> {
+    // Alive: the call has started. Adapters whose calls take long heartbeat while they wait.
+    Context.current().heartbeat();
     try {
       const vm = await deps.hypervisor.createVm({
         ...input,
@@ -53,6 +55,7 @@ export function createHypervisorActivities(deps: {
     vmId: string;
     action: PowerAction;
   }): Promise<{ powerState: PowerState }> {
+    Context.current().heartbeat();
     try {
       const vm = await deps.hypervisor.power(input.vmId, input.action);
       return { powerState: vm.powerState };
@@ -69,6 +72,7 @@ export function createHypervisorActivities(deps: {
 
   /** Destroying a server that is already gone succeeds. */
   async function destroyVm(input: { vmId: string }): Promise<void> {
+    Context.current().heartbeat();
     try {
       await deps.hypervisor.destroyVm(input.vmId);
     } catch (error) {
