@@ -19,7 +19,7 @@ export class OperationsResolver {
 
   @Query(() => OperationModel, {
     nullable: true,
-    description: 'Progress of a piece of work on a site you administer (operators: any)',
+    description: 'Progress of a piece of work on a site you administer (operators: every site)',
   })
   operation(
     @CurrentPrincipal() principal: Principal,

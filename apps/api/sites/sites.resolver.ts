@@ -40,7 +40,10 @@ export class SitesResolver {
     return this.service.requestSite(principal, input);
   }
 
-  @Query(() => SiteModel, { nullable: true, description: 'A site you administer (operators: any)' })
+  @Query(() => SiteModel, {
+    nullable: true,
+    description: 'A site you administer (operators: every site)',
+  })
   async site(
     @CurrentPrincipal() principal: Principal,
     @Args('id', { type: () => ID }) id: string,
