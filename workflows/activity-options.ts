@@ -37,13 +37,18 @@ export const configurationRun: ActivityOptions = {
 };
 
 /**
- * Waiting for a server's install callback, as long as an install may take. A second attempt
+ * Waiting for a server's install callback, as long as an install may take. Another attempt
  * rescues a wait whose worker died before it was recorded (the callback, if it came meanwhile,
- * is found at once); a third bounds how long a server that never calls back is waited for.
+ * is found at once), or one the database was too busy to record (the embedded profile's SQLite
+ * under a hundred concurrent provisions).
  */
 export function installWait(timeoutSeconds: number): ActivityOptions {
   return {
     startToCloseTimeout: `${timeoutSeconds} seconds`,
-    retry: { maximumAttempts: 2, nonRetryableErrorTypes: nonRetryableFailureTypes },
+    retry: {
+      maximumAttempts: 3,
+      initialInterval: '2 seconds',
+      nonRetryableErrorTypes: nonRetryableFailureTypes,
+    },
   };
 }

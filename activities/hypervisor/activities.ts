@@ -96,10 +96,10 @@ async function registerWithRetries(orm: Orm, vmId: string, token: string) {
     try {
       return await registerInstallWaiter(orm, vmId, token);
     } catch {
-      if (attempt >= 5) {
+      if (attempt >= 10) {
         throw failure('HypervisorUnavailable', `recording the install wait of ${vmId} failed`);
       }
-      await delay(200 * attempt);
+      await delay(250 * attempt);
     }
   }
 }
