@@ -33,6 +33,9 @@ export function startWorkerProcess(
       TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
       BERTH_SECRET_KEY: config.secretKey.toString('base64'),
       BERTH_PUBLIC_URL: config.api.publicUrl,
+      // The worker creates the warm pool's schedules from its own configuration: keep the
+      // test's targets (none, usually), or a schedule firing mid-test would build pool VMs.
+      BERTH_POOL_TARGETS: config.pool.targets.map((t) => `${t.image}=${t.size}`).join(','),
       BERTH_LOG_LEVEL: 'info',
       ...env,
     },
