@@ -30,6 +30,8 @@ export interface BerthConfig {
     readonly publicUrl: string;
     /** Origins allowed to call the codec endpoint (the Temporal UI). */
     readonly codecCorsOrigins: readonly string[];
+    /** How often subscriptions read what they follow. */
+    readonly subscriptionPollMs: number;
   };
   readonly adapters: {
     readonly hypervisor: (typeof hypervisorAdapters)[number];
@@ -58,6 +60,8 @@ export interface BerthConfig {
     /** Per image, in the configured order; the first image is the default. */
     readonly targets: readonly { readonly image: string; readonly size: number }[];
     readonly refillMinutes: number;
+    /** How long a refill started by a claim waits before it counts what is missing. */
+    readonly refillSettleSeconds: number;
   };
   readonly simulated: { readonly installDelayMs: number; readonly ansibleTaskMs: number };
   readonly worker: { readonly shutdownGraceSeconds: number };
@@ -152,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
         v.codecCorsOrigins ??
         `http://127.0.0.1:${v.temporalUiPort},http://localhost:${v.temporalUiPort}`
       ).split(','),
+      subscriptionPollMs: v.subscriptionPollMs!,
     },
     adapters: { hypervisor: v.hypervisor!, ansible: v.ansible! },
     secretKey: Buffer.from(v.secretKey!, 'base64'),
@@ -180,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
         return { image: image!, size: Number(size) };
       }),
       refillMinutes: v.poolRefillMinutes!,
+      refillSettleSeconds: v.poolRefillSettleSeconds!,
     },
     simulated: {
       installDelayMs: v.simulatedInstallDelayMs!,

@@ -119,6 +119,13 @@ export const settings = {
       .string()
       .regex(/^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/, 'must be origins separated by commas'),
   },
+  subscriptionPollMs: {
+    env: 'BERTH_SUBSCRIPTION_POLL_MS',
+    description:
+      'How often the api reads the records its subscriptions follow (one read covers all subscribers)',
+    default: '100',
+    schema: z.coerce.number().int().min(20).max(10_000),
+  },
   hypervisor: {
     env: 'HYPERVISOR',
     description: `Hypervisor adapter: ${hypervisorAdapters.map((a) => `\`${a}\``).join(', ')}`,
@@ -182,6 +189,13 @@ export const settings = {
       'How often the schedule tops up the warm pool (it is also topped up after every claim)',
     default: '10',
     schema: positiveInt.max(24 * 60),
+  },
+  poolRefillSettleSeconds: {
+    env: 'BERTH_POOL_REFILL_SETTLE_SECONDS',
+    description:
+      'How long a refill started by a claim waits before counting, so a burst of claims is replaced in one batch after it, not during it',
+    default: '15',
+    schema: z.coerce.number().int().min(0).max(3600),
   },
   installTimeoutSeconds: {
     env: 'BERTH_INSTALL_TIMEOUT_SECONDS',

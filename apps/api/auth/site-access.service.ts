@@ -1,3 +1,4 @@
+import { type FilterQuery } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { hasScope, isOperator, type Principal, type Scope } from '../../../libs/auth/principal';
 import { forkEm, type Orm } from '../../../libs/db/orm';
@@ -24,24 +25,33 @@ export class SiteAccessService {
   /** Site ids the caller administers; undefined means every site (an operator). */
   async administeredSiteIds(principal: Principal): Promise<string[] | undefined> {
     if (isOperator(principal)) return undefined;
-    const roles = await forkEm(this.orm).find(
-      SiteRole,
-      {
-        role: 'admin',
-        $or: [
-          { subjectType: 'user', subject: principal.userId },
-          ...(principal.groups.length > 0
-            ? [{ subjectType: 'group' as const, subject: { $in: principal.groups } }]
-            : []),
-        ],
-      },
-      { fields: ['siteId'] },
-    );
+    const roles = await forkEm(this.orm).find(SiteRole, adminRolesOf(principal), {
+      fields: ['siteId'],
+    });
     return [...new Set(roles.map((role) => role.siteId))];
   }
 
+  /** One statement that looks at this site's roles only, however many sites the caller has. */
   async canAdminister(principal: Principal, siteId: string): Promise<boolean> {
-    const ids = await this.administeredSiteIds(principal);
-    return ids === undefined || ids.includes(siteId);
+    if (isOperator(principal)) return true;
+    const role = await forkEm(this.orm).findOne(
+      SiteRole,
+      { $and: [{ siteId }, adminRolesOf(principal)] },
+      { fields: ['id'] },
+    );
+    return role !== null;
   }
+}
+
+/** The admin roles held by the caller or by one of their groups. */
+function adminRolesOf(principal: Principal): FilterQuery<SiteRole> {
+  return {
+    role: 'admin',
+    $or: [
+      { subjectType: 'user', subject: principal.userId },
+      ...(principal.groups.length > 0
+        ? [{ subjectType: 'group' as const, subject: { $in: principal.groups } }]
+        : []),
+    ],
+  };
 }

@@ -5,17 +5,38 @@ import { forkEm, type Orm } from '../../../libs/db/orm';
 import { Operation } from '../../../libs/domain';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { SiteAccessService } from '../auth/site-access.service';
-import { watch } from '../graphql/watch';
+import { BatchedWatch, chunks, nothing } from '../graphql/watch';
 import { toOperationModel } from '../sites/site.mapper';
-import { ORM } from '../tokens';
+import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
+import { type BerthConfig } from '../../../libs/config';
+import { type Logger } from '../../../libs/logger';
 import { OperationModel, OperationStatusEnum } from './operation.model';
 
 @Resolver(() => OperationModel)
 export class OperationsResolver {
   constructor(
     @Inject(ORM) private readonly orm: Orm,
+    @Inject(BERTH_CONFIG) config: BerthConfig,
+    @Inject(LOGGER) log: Logger,
     private readonly access: SiteAccessService,
-  ) {}
+  ) {
+    this.operationFeed = new BatchedWatch({
+      readMany: async (ids) => {
+        const found = new Map<string, OperationModel>();
+        for (const some of chunks(ids)) {
+          for (const operation of await forkEm(orm).find(Operation, { id: { $in: some } })) {
+            found.set(operation.id, toOperationModel(operation));
+          }
+        }
+        return found;
+      },
+      intervalMs: config.api.subscriptionPollMs,
+      onError: (error) => log.warn({ err: error }, 'reading watched operations failed; retrying'),
+    });
+  }
+
+  /** Operations followed by subscriptions, read together once per interval. */
+  private readonly operationFeed: BatchedWatch<OperationModel>;
 
   @Query(() => OperationModel, {
     nullable: true,
@@ -37,9 +58,8 @@ export class OperationsResolver {
     @Args('id', { type: () => ID }) id: string,
   ): Promise<AsyncGenerator<OperationModel>> {
     // Checked once, up front: an operation never moves to another site.
-    if ((await this.visibleOperation(principal, id)) === null) return emptyStream();
-    return watch({
-      read: () => this.visibleOperation(principal, id),
+    if ((await this.visibleOperation(principal, id)) === null) return nothing();
+    return this.operationFeed.follow(id, {
       version: (op) => `${op.status}/${op.progress}/${op.step}`,
       done: (op) => op.status !== OperationStatusEnum.RUNNING,
     });
@@ -52,9 +72,4 @@ export class OperationsResolver {
     if (!operation || !(await this.access.canAdminister(principal, operation.siteId))) return null;
     return toOperationModel(operation);
   }
-}
-
-// eslint-disable-next-line require-yield, @typescript-eslint/require-await -- yields nothing
-async function* emptyStream(): AsyncGenerator<OperationModel> {
-  return;
 }

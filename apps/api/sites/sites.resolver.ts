@@ -14,8 +14,7 @@ import { SiteAccessService } from '../auth/site-access.service';
 import { RequestSiteInput } from './request-site.input';
 import { RequestSiteResult } from './request-site.payload';
 import { Loaders } from '../graphql/loaders.decorator';
-import { watch } from '../graphql/watch';
-import { SiteStatusEnum } from './site-status.enum';
+import { nothing } from '../graphql/watch';
 import { type ChildPage, type SiteChildLoaders } from './site-children.loader';
 import { decodeChildCursor, encodeChildCursor } from './site-cursor';
 import { SiteEventsArgs, SiteOperationsArgs, SitesArgs } from './site-list.args';
@@ -64,12 +63,8 @@ export class SitesResolver {
   ): Promise<AsyncGenerator<SiteModel>> {
     this.access.requireScope(principal, 'sites:read');
     // Checked once, up front; someone else's site streams nothing, like the site query.
-    const visible = await this.access.canAdminister(principal, id);
-    return watch({
-      read: () => (visible ? this.service.getSite(id) : Promise.resolve(null)),
-      version: (site) => site.status,
-      done: (site) => site.status === SiteStatusEnum.DELETED,
-    });
+    if (!(await this.access.canAdminister(principal, id))) return nothing();
+    return this.service.followSiteStatus(id);
   }
 
   @Query(() => SiteConnection, { description: 'The sites you administer (operators: all)' })

@@ -22,6 +22,7 @@ import { type Logger } from '../../../libs/logger';
 import { type SiteInput, siteWorkflowType } from '../../../workflows/site.messages';
 import { type Principal } from '../../../libs/auth/principal';
 import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
+import { BatchedWatch, chunks } from '../graphql/watch';
 import {
   HostnameTakenError,
   IdempotencyKeyReusedError,
@@ -33,6 +34,7 @@ import { RequestSitePayload, type RequestSiteResult } from './request-site.paylo
 import { decodeSiteCursor, encodeSiteCursor, type SiteCursor, type SiteOrder } from './site-cursor';
 import { toOperationModel, toSiteEventModel, toSiteModel } from './site.mapper';
 import { type SiteConnection, type SiteModel } from './site.model';
+import { SiteStatusEnum } from './site-status.enum';
 
 interface NormalisedRequest {
   name: string;
@@ -54,7 +56,24 @@ export class SitesService {
     @Inject(ORM) private readonly orm: Orm,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(LOGGER) private readonly log: Logger,
-  ) {}
+  ) {
+    this.siteFeed = new BatchedWatch({
+      readMany: (ids) => this.getSites(ids),
+      intervalMs: config.api.subscriptionPollMs,
+      onError: (error) => log.warn({ err: error }, 'reading watched sites failed; retrying'),
+    });
+  }
+
+  /** Sites followed by subscriptions, read together once per interval. */
+  private readonly siteFeed: BatchedWatch<SiteModel>;
+
+  /** The site each time its status changes, until it is deleted or gone. */
+  followSiteStatus(id: string): AsyncGenerator<SiteModel> {
+    return this.siteFeed.follow(id, {
+      version: (site) => site.status,
+      done: (site) => site.status === SiteStatusEnum.DELETED,
+    });
+  }
 
   async requestSite(principal: Principal, input: RequestSiteInput): Promise<RequestSiteResult> {
     const request = this.normalise(input);
@@ -138,6 +157,25 @@ export class SitesService {
       { orderBy: { allocatedAt: 'asc' } },
     );
     return toSiteModel(site, network ?? undefined);
+  }
+
+  /** Several sites by id, two statements whatever their number (per 500 ids). */
+  async getSites(ids: string[]): Promise<Map<string, SiteModel>> {
+    const result = new Map<string, SiteModel>();
+    for (const some of chunks(ids)) {
+      const em = forkEm(this.orm);
+      const sites = await em.find(Site, { id: { $in: some } });
+      if (sites.length === 0) continue;
+      // Earliest allocation last, so it is the one kept (as in getSite).
+      const networks = await em.find(
+        NetworkConfig,
+        { siteId: { $in: sites.map((site) => site.id) } },
+        { orderBy: { allocatedAt: 'desc' } },
+      );
+      const bySite = new Map(networks.map((network) => [network.siteId, network]));
+      for (const site of sites) result.set(site.id, toSiteModel(site, bySite.get(site.id)));
+    }
+    return result;
   }
 
   /**
