@@ -4,7 +4,7 @@ import type { HypervisorActivities } from '../activities/hypervisor/activities';
 import type { NetworkActivities } from '../activities/network/activities';
 import type { RecordsActivities } from '../activities/records/activities';
 import { searchAttributes } from '../libs/temporal/names';
-import { configurationRun, hypervisorCall, installWait, quickCall } from './activity-options';
+import { configurationRun, databaseCalls, hypervisorCall, installWait } from './activity-options';
 
 export interface ProvisionVmInput {
   /** Null when building for the warm pool. */
@@ -32,8 +32,8 @@ export interface ProvisionVmResult {
  * lost at any point resumes without a second VM or address.
  */
 export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmResult> {
-  const records = proxyActivities<RecordsActivities>(quickCall);
-  const network = proxyActivities<NetworkActivities>(quickCall);
+  const records = databaseCalls<RecordsActivities>();
+  const network = databaseCalls<NetworkActivities>();
   const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
   const install = proxyActivities<HypervisorActivities>(installWait(input.installTimeoutSeconds));
   const ansible = proxyActivities<AnsibleActivities>(configurationRun);

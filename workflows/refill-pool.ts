@@ -1,7 +1,7 @@
-import { executeChild, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { executeChild, sleep, uuid4 } from '@temporalio/workflow';
 import type { PoolActivities } from '../activities/pool/activities';
 import { provisionWorkflowId } from '../libs/temporal/names';
-import { quickCall } from './activity-options';
+import { databaseCalls } from './activity-options';
 import { provisionVm } from './provision-vm';
 
 export interface RefillPoolInput {
@@ -10,6 +10,12 @@ export interface RefillPoolInput {
   target: number;
   size: { cpus: number; memoryMb: number; diskGb: number };
   installTimeoutSeconds: number;
+  /**
+   * Seconds to wait before counting, when a claim started the refill: the claims of a burst
+   * then find it running (one refill per image), and it replaces them all in one batch once
+   * the burst is over instead of building while the burst's sites are being served.
+   */
+  settleSeconds?: number;
 }
 
 export interface RefillPoolResult {
@@ -23,7 +29,8 @@ export interface RefillPoolResult {
  * being built count towards the target, so overlapping triggers never overfill the pool.
  */
 export async function refillPool(input: RefillPoolInput): Promise<RefillPoolResult> {
-  const pool = proxyActivities<PoolActivities>(quickCall);
+  const pool = databaseCalls<PoolActivities>();
+  if (input.settleSeconds) await sleep(input.settleSeconds * 1000);
   const { ready, building } = await pool.poolLevel({ image: input.image });
   const missing = Math.max(0, input.target - ready - building);
   const builds = Array.from({ length: missing }, () => {

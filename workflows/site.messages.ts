@@ -65,6 +65,14 @@ export const changeSiteUpdate = defineUpdate<SiteChangeAccepted, [SiteChangeRequ
 /** The workflow type name the api starts; the function is `site` in site.ts. */
 export const siteWorkflowType = 'site';
 
+/** The warm pool a new site takes its server from. */
+export interface PoolChoice {
+  image: string;
+  target: number;
+  /** How long the refill a claim starts waits first; absent in histories from before. */
+  refillSettleSeconds?: number;
+}
+
 export interface SiteInput {
   siteId: string;
   owner: string;
@@ -74,7 +82,7 @@ export interface SiteInput {
   size: { cpus: number; memoryMb: number; diskGb: number };
   installTimeoutSeconds: number;
   /** The warm pool to take a server from; absent in histories from before the pool. */
-  pool?: { image: string; target: number };
+  pool?: PoolChoice;
   /** How long a cancelled site waits before deletion; 30 days when absent. */
   cancellationGraceSeconds?: number;
   /** Continue as new once the history has this many events; 10,000 when absent. */

@@ -34,6 +34,7 @@ import { refillPool } from './refill-pool';
 import { refusal, settledStatus, statusAfter } from './site-lifecycle';
 import {
   changeSiteUpdate,
+  type PoolChoice,
   type SiteChangeRequest,
   type SiteInput,
   type SiteState,
@@ -51,7 +52,14 @@ const defaultContinueAsNewAfterEvents = 10_000;
  * activities, audited, and mirrored in the BerthStatus search attribute.
  */
 export async function site(input: SiteInput): Promise<void> {
+  // Scheduled activities, not local ones: an Update that reached this workflow while local
+  // activities were running was rejected by the server as "not processed by worker" (20
+  // concurrent reconfigurations in test/e2e/site-lifecycle.spec.ts showed it), so the workflow
+  // that takes Updates keeps every call in history. Its children take no Updates and run their
+  // database calls locally (see databaseCalls).
   const records = proxyActivities<RecordsActivities>(quickCall);
+  const pools = proxyActivities<PoolActivities>(quickCall);
+  const network = proxyActivities<NetworkActivities>(quickCall);
   const state: SiteState = input.carried?.state ?? {
     siteId: input.siteId,
     status: 'requested',
@@ -187,14 +195,18 @@ export async function site(input: SiteInput): Promise<void> {
   }
 
   /** Takes a built server from the warm pool, if it has one, and makes it this site's. */
-  async function claimFromPool(pool: { image: string; target: number }): Promise<boolean> {
-    const pools = proxyActivities<PoolActivities>(quickCall);
+  async function claimFromPool(pool: PoolChoice): Promise<boolean> {
     const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
     const ansible = proxyActivities<AnsibleActivities>(configurationRun);
     const operationId = input.provisionOperationId;
     const server = await pools.claimPooledVm({ siteId: input.siteId, image: pool.image });
-    await topUpPool(pool);
-    if (server === null) return false;
+    // Since the patch, the refill starts once the site is served, off its critical path.
+    const topUpLater = patched('top-up-pool-after-claim');
+    if (!topUpLater) await topUpPool(pool);
+    if (server === null) {
+      if (topUpLater) await topUpPool(pool);
+      return false;
+    }
     state.vmId = server.vmId;
     state.hostname = server.hostname;
     state.ipv4 = server.ipv4;
@@ -220,11 +232,12 @@ export async function site(input: SiteInput): Promise<void> {
         error: reason,
       });
     }
+    if (topUpLater) await topUpPool(pool);
     return true;
   }
 
   /** Starts a refill of the pool, unless one is already running (it will count this claim). */
-  async function topUpPool(pool: { image: string; target: number }): Promise<void> {
+  async function topUpPool(pool: PoolChoice): Promise<void> {
     try {
       await startChild(refillPool, {
         workflowId: poolRefillWorkflowId(pool.image),
@@ -234,6 +247,7 @@ export async function site(input: SiteInput): Promise<void> {
             target: pool.target,
             size: input.size,
             installTimeoutSeconds: input.installTimeoutSeconds,
+            settleSeconds: pool.refillSettleSeconds,
           },
         ],
         parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -361,7 +375,6 @@ export async function site(input: SiteInput): Promise<void> {
     if (reason) return finishWith('failed', `IllegalTransition: ${reason}`);
     await condition(() => !state.configuration.running);
     const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
-    const network = proxyActivities<NetworkActivities>(quickCall);
     const finish =
       request.operationId === null
         ? undefined

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
 import { forkEm } from '../../libs/db/orm';
 import { SiteEvent, Vm } from '../../libs/domain';
-import { poolRefillWorkflowId } from '../../libs/temporal/names';
+import { poolRefillWorkflowId, siteWorkflowId } from '../../libs/temporal/names';
+import { recordHistory, recordingHistories } from '../helpers/histories';
 import { type RefillPoolInput, type RefillPoolResult } from '../../workflows/refill-pool';
 import { type BerthStack, startBerth } from '../helpers/berth';
 import {
@@ -36,7 +37,7 @@ describe.each(databaseKinds)('the warm pool on %s', (kind) => {
       db,
       temporal,
       taskQueue: uniqueName(`pool-${kind}`),
-      env: { BERTH_POOL_TARGETS: `${image}=2` },
+      env: { BERTH_POOL_TARGETS: `${image}=2`, BERTH_POOL_REFILL_SETTLE_SECONDS: '1' },
     });
   });
   afterAll(async () => {
@@ -95,9 +96,19 @@ describe.each(databaseKinds)('the warm pool on %s', (kind) => {
       'poweredOn',
     );
     console.log(`site from the warm pool ready in ${ms} ms`);
+    if (recordingHistories && kind === 'sqlite') {
+      await recordHistory(berth, temporal.address, siteWorkflowId(site.id), 'site-warm-pool');
+    }
 
-    // The claim started a refill that replaces the VM it took.
+    // The claim started a refill that replaces the VM it took, after letting claims settle.
     await waitForFullPool();
+    const refill = await berth.temporal.workflow
+      .getHandle(poolRefillWorkflowId(image))
+      .fetchHistory();
+    const timers = (refill.events ?? []).filter((event) => event.timerStartedEventAttributes);
+    expect(
+      timers.map((t) => Number(t.timerStartedEventAttributes!.startToFireTimeout!.seconds)),
+    ).toEqual([1]);
   });
 
   it.skipIf(skip)('builds a fresh server for a site that asks for its own host name', async () => {

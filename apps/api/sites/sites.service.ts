@@ -374,10 +374,16 @@ export class SitesService {
     }
   }
 
-  /** New sites use the first configured image, whose pool they draw from. */
+  /** New sites use the first configured image, whose pool they draw from if it has one. */
   private defaultPool(): SiteInput['pool'] {
     const [first] = this.config.pool.targets;
-    return first ? { image: first.image, target: first.size } : undefined;
+    return first && first.size > 0
+      ? {
+          image: first.image,
+          target: first.size,
+          refillSettleSeconds: this.config.pool.refillSettleSeconds,
+        }
+      : undefined;
   }
 
   private async recordRequested(site: Site): Promise<void> {

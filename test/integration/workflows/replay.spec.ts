@@ -20,9 +20,18 @@ function load(file: string): unknown {
 describe('workflow replay', () => {
   it('has recorded histories to replay', () => {
     // site.json and provision-vm.json: the first version (issue #2), before lifecycle changes;
-    // site-lifecycle.json: a site taken through disable, enable, suspension and cancellation.
+    // site-lifecycle.json: a site taken through disable, enable, suspension and cancellation;
+    // provision-vm-local-calls.json: a build since database calls became local activities
+    // (the `local-database-calls` patch); site-warm-pool.json: a site served from the warm pool,
+    // topping the pool up after the claim (the `top-up-pool-after-claim` patch).
     expect(histories).toEqual(
-      expect.arrayContaining(['site.json', 'provision-vm.json', 'site-lifecycle.json']),
+      expect.arrayContaining([
+        'site.json',
+        'provision-vm.json',
+        'site-lifecycle.json',
+        'provision-vm-local-calls.json',
+        'site-warm-pool.json',
+      ]),
     );
   });
 
