@@ -14,12 +14,14 @@ import { createNoOpActivities } from './no-op-activities';
 import { printResult, printTable, ratio } from './report';
 import { requestSite } from './site-requests';
 import { type NoOpSiteInput } from './workflows/no-op-site';
+import { type Step } from './workflows/steps';
 
 /**
  * Sites provisioned per second for N concurrent requests through the whole stack (GraphQL api,
  * Temporal, Berth's worker and activities, SQLite, the simulated installer's HTTP callback), against
- * a bare Temporal workflow with as many no-op activities (counted from a Berth history in this
- * run) on the same dev server, with its own worker and task queue.
+ * a bare Temporal workflow that takes the same steps (scheduled and local activities and the child
+ * workflow, in the order a Berth history of this run shows) with no-op activities, on the same dev
+ * server, with its own worker and task queue.
  */
 
 const concurrent = 50;
@@ -28,12 +30,10 @@ const runTimeoutMs = 120_000;
 /** Target for issue #3: Berth keeps at least 0.8 of the bare workflow's throughput. */
 const ratioTarget = 0.8;
 
+/** What one provisioning did, in order, from the site's and its child's histories. */
 interface Shape {
-  /** Activities the site workflow schedules itself, and those of its provisioning child. */
-  parentActivities: number;
-  childActivities: number;
-  /** Child workflows the site workflow starts (or tries to: the pool refill is one at a time). */
-  childWorkflows: number;
+  steps: Step[];
+  childSteps: Step[];
 }
 
 interface Throughput {
@@ -53,7 +53,7 @@ runBenchmark('provision-throughput', 180_000, async (defer) => {
   printTable(`${concurrent} concurrent provisions`, [
     { run: 'berth (api + worker + SQLite)', ...berth.throughput },
     {
-      run: `bare workflow, ${berth.shape.parentActivities}+${berth.shape.childActivities} no-op activities`,
+      run: `bare workflow, no-op steps ${berth.shape.steps.join('')} / ${berth.shape.childSteps.join('')}`,
       ...baseline,
     },
   ]);
@@ -122,33 +122,33 @@ async function measureBerth(
   return { throughput: { n: concurrent, seconds, perSecond: concurrent / seconds }, shape };
 }
 
-/** Counts what one provisioning scheduled, from the site's and its child's histories. */
+/** Reads what one provisioning did, in order, from the site's and its child's histories. */
 async function countShape(
   berth: BerthStack,
   orm: Parameters<typeof forkEm>[0],
   siteId: string,
 ): Promise<Shape> {
-  const { EventType } = proto.api.enums.v1;
   const vm = await forkEm(orm).findOneOrFail(Vm, { siteId });
-  const count = async (workflowId: string, type: proto.api.enums.v1.EventType) => {
+  const steps = async (workflowId: string): Promise<Step[]> => {
     const history = await berth.temporal.workflow.getHandle(workflowId).fetchHistory();
-    return (history.events ?? []).filter((event) => event.eventType === type).length;
+    return (history.events ?? []).flatMap((event): Step[] => {
+      if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) return ['R'];
+      if (event.markerRecordedEventAttributes?.markerName === localActivityMarker) return ['L'];
+      if (event.eventType === EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED) {
+        return ['C'];
+      }
+      return [];
+    });
   };
   return {
-    parentActivities: await count(
-      siteWorkflowId(siteId),
-      EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-    ),
-    childActivities: await count(
-      provisionWorkflowId(vm.id),
-      EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-    ),
-    childWorkflows: await count(
-      siteWorkflowId(siteId),
-      EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
-    ),
+    steps: await steps(siteWorkflowId(siteId)),
+    childSteps: await steps(provisionWorkflowId(vm.id)),
   };
 }
+
+const { EventType } = proto.api.enums.v1;
+/** The marker the SDK records for each local activity. */
+const localActivityMarker = 'core_local_activity';
 
 async function measureBaseline(
   temporal: TestTemporal,
@@ -177,11 +177,7 @@ async function measureBaseline(
     const handles = await Promise.all(
       Array.from({ length: n }, () => {
         const siteId = uniqueName('baseline');
-        const input: NoOpSiteInput = {
-          siteId,
-          parentActivities: shape.parentActivities,
-          childActivities: shape.childActivities,
-        };
+        const input: NoOpSiteInput = { siteId, steps: shape.steps, childSteps: shape.childSteps };
         return temporal.client.workflow.start('noOpSite', {
           workflowId: `bench-site/${siteId}`,
           taskQueue,

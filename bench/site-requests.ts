@@ -11,6 +11,15 @@ export const siteStatusQuery = /* GraphQL */ `
   }
 `;
 
+/** The same, followed: the api sends the site each time its status changes. */
+export const siteStatusSubscription = /* GraphQL */ `
+  subscription SiteStatus($id: ID!) {
+    siteStatus(id: $id) {
+      status
+    }
+  }
+`;
+
 export interface SiteStatusData {
   site: { status: string } | null;
 }

@@ -1,17 +1,13 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type { NoOpActivities } from '../no-op-activities';
+import { runSteps, type Step } from './steps';
 
 export interface NoOpProvisionInput {
   siteId: string;
-  /** How many no-op activities to run one after another. */
-  activities: number;
+  /** The provisioning child's steps, read from a Berth history. */
+  steps: Step[];
 }
 
-/** The baseline's stand-in for `provisionVm`: the same number of sequential activities, doing nothing. */
+/** The baseline's stand-in for `provisionVm`: the same steps in the same order, doing nothing. */
 export async function noOpProvision(input: NoOpProvisionInput): Promise<{ siteId: string }> {
-  const { noOp } = proxyActivities<NoOpActivities>({ startToCloseTimeout: '30 seconds' });
-  for (let step = 0; step < input.activities; step++) {
-    await noOp({ siteId: input.siteId, step });
-  }
+  await runSteps(input.steps, input.siteId, () => Promise.resolve());
   return { siteId: input.siteId };
 }

@@ -1,28 +1,22 @@
-import { executeChild, proxyActivities } from '@temporalio/workflow';
-import type { NoOpActivities } from '../no-op-activities';
+import { executeChild } from '@temporalio/workflow';
 import { noOpProvision } from './no-op-provision';
+import { runSteps, type Step } from './steps';
 
 export interface NoOpSiteInput {
   siteId: string;
-  /** Activities the parent runs: all but the last before the child, the last after it. */
-  parentActivities: number;
-  childActivities: number;
+  steps: Step[];
+  childSteps: Step[];
 }
 
 /**
- * The baseline's stand-in for the `site` workflow's provisioning: no-op activities around one
- * child workflow, shaped like Berth's (status write, pool claim, ..., child, status write).
+ * The baseline's stand-in for the `site` workflow's provisioning: the same steps in the same
+ * order (status writes, the provisioning child, ...), each doing nothing.
  */
 export async function noOpSite(input: NoOpSiteInput): Promise<void> {
-  const { noOp } = proxyActivities<NoOpActivities>({ startToCloseTimeout: '30 seconds' });
-  for (let step = 0; step < input.parentActivities - 1; step++) {
-    await noOp({ siteId: input.siteId, step });
-  }
-  await executeChild(noOpProvision, {
-    workflowId: `bench-provision/${input.siteId}`,
-    args: [{ siteId: input.siteId, activities: input.childActivities }],
-  });
-  if (input.parentActivities > 0) {
-    await noOp({ siteId: input.siteId, step: input.parentActivities - 1 });
-  }
+  await runSteps(input.steps, input.siteId, () =>
+    executeChild(noOpProvision, {
+      workflowId: `bench-provision/${input.siteId}`,
+      args: [{ siteId: input.siteId, steps: input.childSteps }],
+    }),
+  );
 }
