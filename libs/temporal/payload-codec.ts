@@ -1,3 +1,4 @@
+import { extname, join } from 'node:path';
 import {
   type DataConverter,
   METADATA_ENCODING_KEY,
@@ -155,8 +156,14 @@ export function createPayloadCodec(
 
 /** The data converter of Berth's clients and workers: the default converter, then the codec. */
 export function createDataConverter(codec: PayloadCodec): DataConverter {
-  return { payloadCodecs: [codec] };
+  return { payloadCodecs: [codec], failureConverterPath };
 }
+
+/**
+ * The module exporting the failure converter that moves messages into encrypted payloads. The
+ * SDK wants the file itself: .ts when run from source, .js once built, like this module.
+ */
+export const failureConverterPath = join(__dirname, `failure-converter${extname(__filename)}`);
 
 /**
  * The decoded payload as the SDK itself builds one: plain Uint8Arrays rather than protobufjs's

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
 import { forkEm } from '../../libs/db/orm';
 import { NetworkConfig } from '../../libs/domain';
+import { siteWorkflowId } from '../../libs/temporal/names';
 import { type BerthStack, startBerth } from '../helpers/berth';
+import { findInHistory } from '../helpers/history-text';
 import {
   databaseKinds,
   databaseUnavailable,
@@ -76,6 +78,12 @@ describe.each(databaseKinds)('provisioning that cannot finish on %s', (kind) => 
       ]);
       expect(third.operation).toMatchObject({ status: 'FAILED', step: 'failed' });
       expect(third.operation.error).toMatch(/^AddressPoolExhausted: no free address/);
+      // The failure's message sits in history encrypted (read raw, without Berth's codec).
+      const rawHistory = await temporal.client.workflow
+        .getHandle(siteWorkflowId(third.site.id))
+        .fetchHistory();
+      expect(JSON.stringify(rawHistory)).toContain('Encoded failure');
+      expect(findInHistory(rawHistory, 'no free address')).toEqual([]);
       expect(third.operation.finishedAt).not.toBeNull();
       // Nothing was half made for it.
       const em = forkEm(db.orm);

@@ -8,6 +8,7 @@ import { type BerthConfig } from '../../libs/config';
 import { type Orm } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
 import { berthDataConverter } from '../../libs/temporal/data-converter';
+import { failureConverterPath } from '../../libs/temporal/payload-codec';
 import { testConfig } from './config';
 import { type TestDatabase } from './databases';
 import { type TestTemporal } from './temporal';
@@ -17,7 +18,12 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow bundle, built once per test process (webpack takes a second or two). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  // Built with Berth's failure converter, as the worker's own bundling does.
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath,
+    logger: quietBundlerLogger,
+  });
   return bundle;
 }
 
