@@ -1,4 +1,5 @@
 import { buildSchema } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,13 +18,13 @@ import {
   type SiteData,
   siteQuery,
 } from '../helpers/graphql-documents';
-import { type SampleValues, schemaRequest } from '../helpers/schema-request';
+import { type SampleValues, type SchemaRoot, schemaRequest } from '../helpers/schema-request';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
 import { uniqueName } from '../helpers/test-names';
 
 /**
- * Who may call what, decided once per operation of the schema (issue #3, item 6). Every query and
- * mutation of schema.graphql (which schema.spec.ts keeps equal to the code) must have a row here
+ * Who may call what, decided once per operation of the schema (issue #3, item 6). Every query,
+ * mutation and subscription of schema.graphql (which schema.spec.ts keeps equal to the code) must have a row here
  * and every row must name one: adding an operation without deciding its authorization fails CI.
  */
 
@@ -78,6 +79,8 @@ const expectations: Record<string, Record<Role, Outcome>> = {
   cancelSite:             { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   revertSiteCancellation: { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   deleteSite:             { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  siteStatus:             { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  operationProgress:      { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
 };
 
 /**
@@ -89,6 +92,9 @@ const knownGaps: Partial<
   Record<string, Partial<Record<Role, { observed: Outcome; why: string }>>>
 > = {};
 
+/** A refused graphql-ws connection, as the HTTP api would have answered it. */
+const refused = { message: 'connection refused (4403)', extensions: { code: 'UNAUTHENTICATED' } };
+
 const schema = buildSchema(readFileSync(join(__dirname, '../../schema.graphql'), 'utf8'));
 const schemaOperations = [
   ...Object.keys(schema.getQueryType()?.getFields() ?? {}).map((name) => ({
@@ -99,6 +105,10 @@ const schemaOperations = [
     name,
     root: 'Mutation' as const,
   })),
+  ...Object.keys(schema.getSubscriptionType()?.getFields() ?? {}).map((name) => ({
+    name,
+    root: 'Subscription' as const,
+  })),
 ];
 /** In the table's order (see above); operations the table lacks last, where they fail. */
 const matrix = [
@@ -108,7 +118,7 @@ const matrix = [
 
 /** The Outcome the answer shows, or else a description of it for the failure message. */
 function outcomeOf(
-  root: 'Query' | 'Mutation',
+  root: SchemaRoot,
   field: string,
   response: GraphQLResponse,
   targetIds: string[],
@@ -127,7 +137,7 @@ function outcomeOf(
     return result.code === 'ILLEGAL_TRANSITION' ? 'ok' : `${result.__typename}: ${result.code}`;
   }
   if (root === 'Mutation') return 'ok';
-  // A read is 'ok' when it shows the target (the site, or its operation), 'hidden' when not.
+  // A read (or a subscription's first event) is 'ok' when it shows the target (the site, or its operation), 'hidden' when not.
   return idsIn(value).some((id) => targetIds.includes(id)) ? 'ok' : 'hidden';
 }
 
@@ -148,7 +158,7 @@ function operationIdsIn(value: unknown): string[] {
 }
 
 describe('the authorization matrix', () => {
-  it('has one row for every query and mutation of the schema, and no other', () => {
+  it('has one row for every query, mutation and subscription of the schema, and no other', () => {
     const decided = Object.keys(expectations);
     const inSchema = schemaOperations.map((op) => op.name);
     expect({
@@ -237,6 +247,8 @@ describe('the authorization matrix on SQLite', () => {
     return {
       'Query.site.id': site.siteId,
       'Query.operation.id': site.operationId,
+      'Subscription.siteStatus.id': site.siteId,
+      'Subscription.operationProgress.id': site.operationId,
       // Large enough that an operator's list reaches the oldest site, the target.
       'Query.sites.first': 100,
       siteId: site.siteId,
@@ -245,6 +257,41 @@ describe('the authorization matrix on SQLite', () => {
       reason: 'authorization matrix',
       renews: true,
     };
+  }
+
+  /**
+   * A subscription's first event over graphql-ws, as a response: a connection the api refuses
+   * (close code 4403) reads as UNAUTHENTICATED, a stream that ends without an event as null.
+   */
+  async function firstEvent(
+    request: { query: string; variables: Record<string, unknown> },
+    caller: DevTokenOptions | null,
+  ): Promise<GraphQLResponse> {
+    const client = createClient({
+      url: `${berth.apiUrl.replace('http', 'ws')}/graphql`,
+      connectionParams: caller ? { authorization: `Bearer ${berth.token(caller)}` } : {},
+      retryAttempts: 0,
+      lazy: true,
+    });
+    try {
+      return await new Promise<GraphQLResponse>((resolve) => {
+        const stop = client.subscribe(request, {
+          next: (message) => {
+            stop();
+            resolve(message as GraphQLResponse);
+          },
+          error: (error: unknown) => {
+            const code = (error as { code?: unknown }).code;
+            if (code === 4403) resolve({ errors: [refused] });
+            else if (Array.isArray(error)) resolve({ errors: error as GraphQLResponse['errors'] });
+            else resolve({ errors: [{ message: String(error), extensions: { code } }] });
+          },
+          complete: () => resolve({ data: null }),
+        });
+      });
+    } finally {
+      await client.dispose();
+    }
   }
 
   /** What a refused call must leave as it was. */
@@ -283,7 +330,10 @@ describe('the authorization matrix on SQLite', () => {
           }
           const before = answer === 'ok' ? undefined : await footprint(target.siteId);
 
-          const response = await berth.graphql(request.query, request.variables, callers[role]);
+          const response =
+            root === 'Subscription'
+              ? await firstEvent(request, callers[role])
+              : await berth.graphql(request.query, request.variables, callers[role]);
           const outcome = outcomeOf(root, name, response, [site.siteId, site.operationId]);
 
           if (gap && outcome === expected) {

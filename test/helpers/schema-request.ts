@@ -37,13 +37,21 @@ export type SampleValues = Record<string, unknown>;
  * for a result union `... on UserError { code }`. A required value `samples` lacks is an error naming it, so a new
  * operation with new inputs says what the caller must supply.
  */
+/** The root types whose fields a request can call. */
+export type SchemaRoot = 'Query' | 'Mutation' | 'Subscription';
+
 export function schemaRequest(
   schema: GraphQLSchema,
-  root: 'Query' | 'Mutation',
+  root: SchemaRoot,
   fieldName: string,
   samples: SampleValues,
 ): SchemaRequest {
-  const rootType = root === 'Query' ? schema.getQueryType() : schema.getMutationType();
+  const rootType =
+    root === 'Query'
+      ? schema.getQueryType()
+      : root === 'Mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   const field = rootType?.getFields()[fieldName];
   if (!rootType || !field) throw new Error(`the schema has no ${root}.${fieldName}`);
 
@@ -64,7 +72,7 @@ export function schemaRequest(
     argumentsText.push(`${argument.name}: $${argument.name}`);
   }
 
-  const operation = root === 'Query' ? 'query' : 'mutation';
+  const operation = root.toLowerCase();
   const head = declarations.length > 0 ? `(${declarations.join(', ')})` : '';
   const args = argumentsText.length > 0 ? `(${argumentsText.join(', ')})` : '';
   const selection = selectionOf(schema, field, 0);
