@@ -270,11 +270,19 @@ function encodeJson(value: object): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
+/** Derived keys by secret key: HKDF on every request showed in the api's profile. */
+const derivedKeys = new WeakMap<Buffer, Buffer>();
+
 function signingKey(secretKey: Buffer): Buffer {
   if (secretKey.length < minSecretKeyBytes) {
     throw new RangeError(`the secret key must be at least ${minSecretKeyBytes} bytes`);
   }
-  return Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), hkdfInfo, 32));
+  let key = derivedKeys.get(secretKey);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), hkdfInfo, 32));
+    derivedKeys.set(secretKey, key);
+  }
+  return key;
 }
 
 function signature(key: Buffer, signingInput: string): string {

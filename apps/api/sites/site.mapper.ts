@@ -12,8 +12,24 @@ import {
 import { SiteEventModel, SiteModel } from './site.model';
 import { type SiteStatusEnum } from './site-status.enum';
 
+/** What a site's GraphQL view reads: an entity, or a plain row of a read-only list query. */
+export type SiteFields = Pick<
+  Site,
+  | 'id'
+  | 'name'
+  | 'description'
+  | 'owner'
+  | 'contactEmail'
+  | 'status'
+  | 'billingReference'
+  | 'renews'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+type NetworkFields = Pick<NetworkConfig, 'hostname' | 'ipv4' | 'ipv6'>;
+
 /** Entities are not GraphQL types: these copy what the schema shows, so it stays stable. */
-export function toSiteModel(site: Site, network: NetworkConfig | undefined): SiteModel {
+export function toSiteModel(site: SiteFields, network: NetworkFields | undefined): SiteModel {
   return Object.assign(new SiteModel(), {
     id: site.id,
     name: site.name,

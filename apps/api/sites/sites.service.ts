@@ -32,7 +32,7 @@ import { BERTH_CONFIG, LOGGER, ORM, TEMPORAL_CLIENT } from '../tokens';
 import { type RequestSiteInput } from './request-site.input';
 import { RequestSitePayload, type RequestSiteResult } from './request-site.payload';
 import { decodeSiteCursor, encodeSiteCursor, type SiteCursor, type SiteOrder } from './site-cursor';
-import { toOperationModel, toSiteEventModel, toSiteModel } from './site.mapper';
+import { type SiteFields, toOperationModel, toSiteEventModel, toSiteModel } from './site.mapper';
 import { type SiteConnection, type SiteModel } from './site.model';
 import { SiteStatusEnum } from './site-status.enum';
 
@@ -208,13 +208,25 @@ export class SitesService {
     const where: FilterQuery<Site> = options.after
       ? { $and: [matching, after(decodeSiteCursor(options.after, order))] }
       : matching;
+    // Plain rows, not managed entities: a read-only page needs no identity map or change
+    // tracking, which cost more than the query itself (sites-list benchmark).
     const [rows, totalCount] = await Promise.all([
-      em.find(Site, where, { orderBy: orderBy(order), limit: first + 1 }),
+      em
+        .createQueryBuilder(Site)
+        .select('*')
+        .where(where)
+        .orderBy(orderBy(order))
+        .limit(first + 1)
+        .execute<SiteFields[]>('all'),
       forkEm(this.orm).count(Site, matching),
     ]);
     const page = rows.slice(0, first);
     const networks = page.length
-      ? await em.find(NetworkConfig, { siteId: { $in: page.map((s) => s.id) } })
+      ? await em
+          .createQueryBuilder(NetworkConfig)
+          .select(['siteId', 'hostname', 'ipv4', 'ipv6'])
+          .where({ siteId: { $in: page.map((s) => s.id) } })
+          .execute<Pick<NetworkConfig, 'siteId' | 'hostname' | 'ipv4' | 'ipv6'>[]>('all')
       : [];
     const bySite = new Map(networks.map((n) => [n.siteId, n]));
     const edges = page.map((site) => ({
@@ -425,7 +437,7 @@ function orderBy(order: SiteOrder): QueryOrderMap<Site>[] {
   }
 }
 
-function sortValue(site: Site, order: SiteOrder): string {
+function sortValue(site: SiteFields, order: SiteOrder): string {
   return order === 'NAME_ASC' ? site.name : site.createdAt.toISOString();
 }
 
