@@ -13,8 +13,20 @@ export const failureTypes = [
   'RecordNotFound',
   /** The move the activity was asked to make is not allowed from the current state. */
   'IllegalTransition',
-  /** The hypervisor refused or failed the call; retried. */
+  /** The hypervisor could not be reached or failed on its side; retried. */
   'HypervisorUnavailable',
+  /** The hypervisor's object (VM, host, snapshot) does not exist. Not retryable. */
+  'HypervisorNotFound',
+  /** Another hypervisor task holds the object; retried. */
+  'HypervisorBusy',
+  /** The object's state forbids the call. Not retryable. */
+  'HypervisorInvalidState',
+  /** No host can take the VM. Not retryable. */
+  'NoCapacity',
+  /** The hypervisor refused Berth's credentials or permissions. Not retryable. */
+  'HypervisorDenied',
+  /** The hypervisor cannot accept the request as sent. Not retryable. */
+  'HypervisorInvalidRequest',
   /** Configuration of the server failed. */
   'ConfigurationFailed',
 ] as const;
@@ -26,6 +38,11 @@ export const nonRetryableFailureTypes: FailureType[] = [
   'HostnameTaken',
   'RecordNotFound',
   'IllegalTransition',
+  'HypervisorNotFound',
+  'HypervisorInvalidState',
+  'NoCapacity',
+  'HypervisorDenied',
+  'HypervisorInvalidRequest',
 ];
 
 export function failure(

@@ -1,22 +1,44 @@
 /**
  * The Hypervisor port: what Berth asks of whatever runs its virtual machines. Every call is
- * idempotent: creating a VM that exists returns it (found by the Berth VM id stored on it), and
- * destroying a missing VM succeeds.
+ * idempotent: creating a VM that exists returns it (found by the Berth VM id stored on it),
+ * powering a VM into the state it is in changes nothing, and destroying a missing VM succeeds.
+ * Failures are HypervisorErrors (./errors), which say whether a retry can help.
+ *
+ * Calls that wait on the hypervisor take `onProgress`, called whenever the wait learns something;
+ * activities heartbeat there.
  */
 export interface Hypervisor {
-  /** Adapter name as configured (`simulated`, later `vsphere`), shown in logs and systemInfo. */
+  /** Adapter name as configured (`simulated`, `vsphere`), shown in logs and systemInfo. */
   readonly name: string;
   /**
    * Creates and powers on a VM that installs its OS and then calls `callback.url` with
    * `Authorization: Bearer <callback.token>`.
    */
-  createVm(spec: VmSpec): Promise<HypervisorVm>;
+  createVm(spec: VmSpec, onProgress?: () => void): Promise<HypervisorVm>;
   getVm(vmId: string): Promise<HypervisorVm | undefined>;
   /** Power actions; `reboot` asks the guest, `reset` is the hardware button. */
-  power(vmId: string, action: PowerAction): Promise<HypervisorVm>;
-  destroyVm(vmId: string): Promise<void>;
+  power(vmId: string, action: PowerAction, onProgress?: () => void): Promise<HypervisorVm>;
+  destroyVm(vmId: string, onProgress?: () => void): Promise<void>;
+  /** The hosts that may run Berth's VMs, with their state and capacity. */
+  listHosts(): Promise<HypervisorHost[]>;
   /** Releases connections and background work. */
   close(): Promise<void>;
+}
+
+export interface HypervisorHost {
+  /** The hypervisor's reference for the host. */
+  ref: string;
+  name: string;
+  connectionState: 'connected' | 'disconnected' | 'notResponding';
+  inMaintenanceMode: boolean;
+  cpuCores: number;
+  /** Total and used CPU, in MHz. */
+  cpuMhz: number;
+  cpuUsedMhz: number;
+  /** Total and used memory, in MB. */
+  memoryMb: number;
+  memoryUsedMb: number;
+  vmCount: number;
 }
 
 export interface VmSpec {
@@ -41,4 +63,6 @@ export interface HypervisorVm {
   /** The hypervisor's own reference for the VM. */
   ref: string;
   powerState: PowerState;
+  /** The name of the host it runs on, when the hypervisor says. */
+  host?: string;
 }

@@ -37,6 +37,8 @@ export interface BerthConfig {
     readonly hypervisor: (typeof hypervisorAdapters)[number];
     readonly ansible: (typeof ansibleAdapters)[number];
   };
+  /** Set when HYPERVISOR=vsphere. */
+  readonly vsphere: VsphereConfig | undefined;
   /** Signs per-VM callback tokens. Never log it. */
   readonly secretKey: Buffer;
   /** Earlier secret keys: only the payload codec still uses them, to decode old payloads. */
@@ -65,6 +67,29 @@ export interface BerthConfig {
   };
   readonly simulated: { readonly installDelayMs: number; readonly ansibleTaskMs: number };
   readonly worker: { readonly shutdownGraceSeconds: number };
+}
+
+/** What the vsphere adapter cannot start without. */
+const vsphereRequired = [
+  'vsphereUrl',
+  'vsphereUsername',
+  'vspherePassword',
+  'vsphereDatacenter',
+  'vsphereCluster',
+  'vsphereTemplate',
+] as const satisfies readonly SettingKey[];
+
+export interface VsphereConfig {
+  readonly url: string;
+  readonly username: string;
+  /** Never log it. */
+  readonly password: string;
+  /** A path; the adapter reads the PEM when it starts. */
+  readonly caFile: string | undefined;
+  readonly datacenter: string;
+  readonly cluster: string;
+  readonly template: string;
+  readonly folder: string | undefined;
 }
 
 /** Start-up refuses to continue; `problems` lists every invalid or missing setting. */
@@ -131,6 +156,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       problems.push('TEMPORAL_ADDRESS is required in the production profile');
     }
   }
+  if (v.hypervisor === 'vsphere') {
+    for (const key of vsphereRequired) {
+      if (!invalid.has(key) && v[key] === undefined) {
+        problems.push(`${settings[key].env} is required with HYPERVISOR=vsphere`);
+      }
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const apiHost = v.apiHost!;
@@ -159,6 +191,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       subscriptionPollMs: v.subscriptionPollMs!,
     },
     adapters: { hypervisor: v.hypervisor!, ansible: v.ansible! },
+    vsphere:
+      v.hypervisor === 'vsphere'
+        ? {
+            url: v.vsphereUrl!,
+            username: v.vsphereUsername!,
+            password: v.vspherePassword!,
+            caFile: v.vsphereCaFile,
+            datacenter: v.vsphereDatacenter!,
+            cluster: v.vsphereCluster!,
+            template: v.vsphereTemplate!,
+            folder: v.vsphereFolder,
+          }
+        : undefined,
     secretKey: Buffer.from(v.secretKey!, 'base64'),
     previousSecretKeys: (v.previousSecretKeys ?? '')
       .split(',')

@@ -25,7 +25,7 @@ const positiveInt = z.coerce.number().int().positive();
 const adapter = <T extends readonly [string, ...string[]]>(names: T) => z.enum(names);
 
 /** Adapters that exist today; each later issue adds its real adapter to these lists. */
-export const hypervisorAdapters = ['simulated'] as const;
+export const hypervisorAdapters = ['simulated', 'vsphere'] as const;
 export const ansibleAdapters = ['simulated'] as const;
 
 export const settings = {
@@ -131,6 +131,58 @@ export const settings = {
     description: `Hypervisor adapter: ${hypervisorAdapters.map((a) => `\`${a}\``).join(', ')}`,
     default: 'simulated',
     schema: adapter(hypervisorAdapters),
+  },
+  vsphereUrl: {
+    env: 'VSPHERE_URL',
+    description: 'vSphere SDK endpoint, `https://<vcenter>/sdk` (HYPERVISOR=vsphere)',
+    optional: true,
+    schema: z.url({ protocol: /^https$/ }),
+  },
+  vsphereUsername: {
+    env: 'VSPHERE_USERNAME',
+    description: 'vSphere account Berth logs in as (HYPERVISOR=vsphere)',
+    optional: true,
+    schema: z.string().min(1).max(256),
+  },
+  vspherePassword: {
+    env: 'VSPHERE_PASSWORD',
+    description: "That account's password (HYPERVISOR=vsphere)",
+    optional: true,
+    sensitive: true,
+    schema: z.string().min(1).max(1024),
+  },
+  vsphereCaFile: {
+    env: 'VSPHERE_CA_FILE',
+    description:
+      "PEM file of the CA that signed vCenter's certificate; default the system's trusted CAs",
+    optional: true,
+    schema: z.string().min(1),
+  },
+  vsphereDatacenter: {
+    env: 'VSPHERE_DATACENTER',
+    description: "Datacenter that holds Berth's VMs (HYPERVISOR=vsphere)",
+    optional: true,
+    schema: z.string().min(1).max(80),
+  },
+  vsphereCluster: {
+    env: 'VSPHERE_CLUSTER',
+    description: "Cluster whose hosts run Berth's VMs (HYPERVISOR=vsphere)",
+    optional: true,
+    schema: z.string().min(1).max(80),
+  },
+  vsphereTemplate: {
+    env: 'VSPHERE_TEMPLATE',
+    description:
+      "Template that new servers are cloned from, by path under the datacenter's `vm` folder (HYPERVISOR=vsphere)",
+    optional: true,
+    schema: z.string().min(1).max(255),
+  },
+  vsphereFolder: {
+    env: 'VSPHERE_FOLDER',
+    description:
+      "Folder under the datacenter's `vm` folder for Berth's VMs; default the `vm` folder itself",
+    optional: true,
+    schema: z.string().min(1).max(255),
   },
   ansible: {
     env: 'ANSIBLE',

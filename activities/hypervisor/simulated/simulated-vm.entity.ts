@@ -22,6 +22,10 @@ export class SimulatedVm {
   @Property({ type: 'string', length: 39 })
   ipv6: string;
 
+  /** The simulated host it runs on (see simulatedHosts). */
+  @Property({ type: 'string', length: 60, default: 'sim-host-1' })
+  host: string = 'sim-host-1';
+
   @Property({ type: 'integer' })
   cpus: number;
 
@@ -58,6 +62,7 @@ export class SimulatedVm {
     diskGb: number;
     callbackUrl: string;
     callbackToken: string;
+    host?: string;
   }) {
     this.vmId = fields.vmId;
     this.ref = fields.ref;
@@ -69,5 +74,6 @@ export class SimulatedVm {
     this.diskGb = fields.diskGb;
     this.callbackUrl = fields.callbackUrl;
     this.callbackToken = fields.callbackToken;
+    if (fields.host) this.host = fields.host;
   }
 }

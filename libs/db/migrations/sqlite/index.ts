@@ -5,6 +5,7 @@ import { Migration20261125131432_site_lifecycle } from './Migration2026112513143
 import { Migration20261125133821_warm_pool } from './Migration20261125133821_warm_pool';
 import { Migration20261125135950_billing_reference } from './Migration20261125135950_billing_reference';
 import { Migration20261125143148_site_list_index } from './Migration20261125143148_site_list_index';
+import { Migration20261125154303_simulated_host } from './Migration20261125154303_simulated_host';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
@@ -18,4 +19,5 @@ export const sqliteMigrations: MigrationObject[] = [
     name: 'Migration20261125143148_site_list_index',
     class: Migration20261125143148_site_list_index,
   },
+  { name: 'Migration20261125154303_simulated_host', class: Migration20261125154303_simulated_host },
 ];

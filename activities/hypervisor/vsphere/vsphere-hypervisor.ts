@@ -1,0 +1,432 @@
+import { HypervisorError } from '../errors';
+import {
+  type Hypervisor,
+  type HypervisorHost,
+  type HypervisorVm,
+  type PowerAction,
+  type PowerState,
+  type VmSpec,
+} from '../port';
+import { type Properties, VimClient, type VimClientOptions } from './vim-client';
+import {
+  asNode,
+  bool,
+  int,
+  list,
+  MoRef,
+  moRef,
+  type Node,
+  text,
+  Typed,
+  type XmlObject,
+} from './xml';
+
+export interface VsphereSettings extends VimClientOptions {
+  datacenter: string;
+  cluster: string;
+  /** Path of the template under the datacenter's `vm` folder. */
+  template: string;
+  /** Folder for Berth's VMs under the datacenter's `vm` folder; the `vm` folder when absent. */
+  folder?: string;
+  /** Prefix length of the IPv4 network servers get addresses in (guest customisation). */
+  ipv4PrefixLength: number;
+}
+
+/** The guestinfo keys a Berth template's first-boot script reads (`vmtoolsd --cmd "info-get ..."`). */
+export const guestinfo = {
+  vmId: 'guestinfo.berth.vm-id',
+  callbackUrl: 'guestinfo.berth.callback-url',
+  callbackToken: 'guestinfo.berth.callback-token',
+} as const;
+
+/** Berth names its VMs after their Berth id; the id is also the VM's instance UUID. */
+export function vsphereVmName(vmId: string): string {
+  return `berth-${vmId}`;
+}
+
+interface Inventory {
+  datacenter: MoRef;
+  template: MoRef;
+  folder: MoRef;
+  cluster: MoRef;
+  pool: MoRef;
+}
+
+const vmProperties = ['name', 'runtime.powerState', 'runtime.host'];
+const hostProperties = [
+  'name',
+  'runtime.connectionState',
+  'runtime.inMaintenanceMode',
+  'summary.hardware.memorySize',
+  'summary.hardware.numCpuCores',
+  'summary.hardware.cpuMhz',
+  'summary.quickStats.overallMemoryUsage',
+  'summary.quickStats.overallCpuUsage',
+  'vm',
+];
+
+/**
+ * The `vsphere` hypervisor: VMs cloned from a template into a cluster, over the vim25 SOAP API.
+ * A VM's instance UUID is its Berth id and its name `berth-<id>`, so a retried create finds the
+ * VM (or the clone still under way, by its name) instead of making a second one.
+ */
+export class VsphereHypervisor implements Hypervisor {
+  readonly name = 'vsphere';
+  private readonly client: VimClient;
+  private inventory: Promise<Inventory> | undefined;
+
+  constructor(private readonly settings: VsphereSettings) {
+    this.client = new VimClient(settings);
+  }
+
+  /**
+   * Clone, then converge: the VM gets its identity (instance UUID, guestinfo) and guest
+   * customisation while it is still off, then power. Each step checks what is already done, so
+   * an attempt that died anywhere is finished by the next one.
+   */
+  async createVm(spec: VmSpec, onProgress?: () => void): Promise<HypervisorVm> {
+    const ref = (await this.findVm(spec.vmId)) ?? (await this.cloneVm(spec, onProgress));
+    const vm = await this.describe(spec.vmId, ref);
+    if (vm.powerState === 'poweredOn') return vm;
+    await this.converge(ref, spec, onProgress);
+    return this.power(spec.vmId, 'on', onProgress);
+  }
+
+  async getVm(vmId: string): Promise<HypervisorVm | undefined> {
+    const ref = await this.findVm(vmId);
+    return ref ? this.describe(vmId, ref) : undefined;
+  }
+
+  async power(vmId: string, action: PowerAction, onProgress?: () => void): Promise<HypervisorVm> {
+    const ref = await this.requireVm(vmId);
+    const before = await this.describe(vmId, ref);
+    // A reboot or reset of a machine that is off leaves it off; on and off are idempotent.
+    const wanted: Record<PowerAction, PowerState | 'either'> = {
+      on: 'poweredOn',
+      off: 'poweredOff',
+      reboot: 'either',
+      reset: 'either',
+    };
+    if (before.powerState === wanted[action]) return before;
+    if (before.powerState === 'poweredOff' && (action === 'reboot' || action === 'reset')) {
+      return before;
+    }
+    const method = {
+      on: 'PowerOnVM_Task',
+      off: 'PowerOffVM_Task',
+      reset: 'ResetVM_Task',
+      reboot: 'RebootGuest',
+    }[action];
+    try {
+      const response = await this.client.call(method, ref);
+      const task = moRef(response, 'returnval');
+      if (task) await this.client.waitForTask(task, onProgress);
+    } catch (error) {
+      // Someone (or an earlier attempt) got there first.
+      if (!(error instanceof HypervisorError) || error.fault !== 'InvalidPowerState') throw error;
+    }
+    return this.describe(vmId, ref);
+  }
+
+  async destroyVm(vmId: string, onProgress?: () => void): Promise<void> {
+    const ref = await this.findVm(vmId);
+    if (!ref) return;
+    try {
+      const vm = await this.describe(vmId, ref);
+      if (vm.powerState === 'poweredOn') await this.power(vmId, 'off', onProgress);
+      const task = moRef(await this.client.call('Destroy_Task', ref), 'returnval');
+      if (task) await this.client.waitForTask(task, onProgress);
+    } catch (error) {
+      if (error instanceof HypervisorError && error.kind === 'HypervisorNotFound') return;
+      throw error;
+    }
+  }
+
+  async listHosts(): Promise<HypervisorHost[]> {
+    const { cluster } = await this.resolveInventory();
+    const hostRefs = list(
+      (await this.client.retrieve([cluster], 'ClusterComputeResource', ['host']))
+        .get(cluster.toString())
+        ?.get('host'),
+      'ManagedObjectReference',
+    )
+      .map((node) => moRef(node))
+      .filter((ref): ref is MoRef => ref !== undefined);
+    const hosts = await this.client.retrieve(hostRefs, 'HostSystem', hostProperties);
+    return hostRefs.map((ref) => toHost(ref, hosts.get(ref.toString()) ?? new Map<string, Node>()));
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /**
+   * The VM whose instance UUID is the Berth id or, failing that, the one named after it (a clone
+   * whose identity was not set yet), if either exists.
+   */
+  private async findVm(vmId: string): Promise<MoRef | undefined> {
+    const { datacenter, folder } = await this.resolveInventory();
+    const { searchIndex } = await this.client.serviceContent();
+    const byUuid = moRef(
+      await this.client.call('FindByUuid', searchIndex, {
+        datacenter,
+        uuid: vmId,
+        vmSearch: true,
+        instanceUuid: true,
+      }),
+      'returnval',
+    );
+    if (byUuid) return byUuid;
+    return moRef(
+      await this.client.call('FindChild', searchIndex, {
+        entity: folder,
+        name: vsphereVmName(vmId),
+      }),
+      'returnval',
+    );
+  }
+
+  /**
+   * Gives a powered-off clone its identity and guest customisation unless it has them. vSphere
+   * applies the clone spec's config itself; vcsim ignores it, and a clone whose attempt died
+   * before this point has the template's, so the reconfiguration is checked, not assumed.
+   */
+  private async converge(ref: MoRef, spec: VmSpec, onProgress?: () => void): Promise<void> {
+    const properties = (
+      await this.client.retrieve([ref], 'VirtualMachine', [
+        'config.instanceUuid',
+        'config.extraConfig',
+      ])
+    ).get(ref.toString());
+    const extra = new Map(
+      list(properties?.get('config.extraConfig'), 'OptionValue').map((entry) => [
+        text(entry, 'key'),
+        text(entry, 'value'),
+      ]),
+    );
+    if (
+      text(properties?.get('config.instanceUuid')) !== spec.vmId ||
+      extra.get(guestinfo.vmId) !== spec.vmId
+    ) {
+      await this.runTask('ReconfigVM_Task', ref, { spec: { ...identityConfig(spec) } }, onProgress);
+    }
+    try {
+      // Applied by VMware Tools at the first boot, which the power-on after this starts.
+      await this.runTask(
+        'CustomizeVM_Task',
+        ref,
+        { spec: customization(spec, this.settings) },
+        onProgress,
+      );
+    } catch (error) {
+      // An earlier attempt's customisation is already waiting for that boot.
+      if (!(error instanceof HypervisorError) || error.fault !== 'CustomizationPending')
+        throw error;
+    }
+  }
+
+  /** Starts a task-returning method and waits for the task; returns its result. */
+  private async runTask(
+    method: string,
+    ref: MoRef,
+    args: XmlObject,
+    onProgress?: () => void,
+  ): Promise<Node | undefined> {
+    const task = moRef(await this.client.call(method, ref, args), 'returnval');
+    if (!task) throw new HypervisorError('HypervisorUnavailable', `${method} returned no task`);
+    return this.client.waitForTask(task, onProgress);
+  }
+
+  private async requireVm(vmId: string): Promise<MoRef> {
+    const ref = await this.findVm(vmId);
+    if (!ref) throw new HypervisorError('HypervisorNotFound', `no vSphere VM for server ${vmId}`);
+    return ref;
+  }
+
+  private async describe(vmId: string, ref: MoRef): Promise<HypervisorVm> {
+    const properties = (await this.client.retrieve([ref], 'VirtualMachine', vmProperties)).get(
+      ref.toString(),
+    );
+    if (!properties)
+      throw new HypervisorError('HypervisorNotFound', `vSphere VM ${ref.value} is gone`);
+    const host = moRef(properties.get('runtime.host'));
+    const hostName = host
+      ? text(
+          (await this.client.retrieve([host], 'HostSystem', ['name']))
+            .get(host.toString())
+            ?.get('name'),
+        )
+      : undefined;
+    return {
+      vmId,
+      ref: ref.value,
+      powerState:
+        text(properties.get('runtime.powerState')) === 'poweredOn' ? 'poweredOn' : 'poweredOff',
+      host: hostName || undefined,
+    };
+  }
+
+  /**
+   * Clones the template onto the host with the most free memory, powered off, with the VM's
+   * identity in the clone spec. A VM of the same name means an earlier attempt's clone: it is
+   * used if it can be found, else (still being made) the caller is told to try again.
+   */
+  private async cloneVm(spec: VmSpec, onProgress?: () => void): Promise<MoRef> {
+    const inventory = await this.resolveInventory();
+    const host = await this.placeVm(spec);
+    try {
+      const result = await this.runTask(
+        'CloneVM_Task',
+        inventory.template,
+        {
+          folder: inventory.folder,
+          name: vsphereVmName(spec.vmId),
+          spec: {
+            location: { pool: inventory.pool, host },
+            template: false,
+            config: identityConfig(spec),
+            powerOn: false,
+          },
+        },
+        onProgress,
+      );
+      const ref = moRef(result);
+      if (!ref) throw new HypervisorError('HypervisorUnavailable', 'the clone task returned no VM');
+      return ref;
+    } catch (error) {
+      if (!(error instanceof HypervisorError) || error.fault !== 'DuplicateName') throw error;
+      const existing = await this.findVm(spec.vmId);
+      if (existing) return existing;
+      throw new HypervisorError(
+        'HypervisorBusy',
+        `server ${spec.vmId} is still being cloned; try again`,
+        {
+          fault: 'DuplicateName',
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /** The connected host, out of maintenance, with the most free memory that fits the VM. */
+  private async placeVm(spec: VmSpec): Promise<MoRef> {
+    const hosts = await this.listHosts();
+    const candidates = hosts
+      .filter((host) => host.connectionState === 'connected' && !host.inMaintenanceMode)
+      .filter((host) => host.memoryMb - host.memoryUsedMb >= spec.memoryMb)
+      .sort((a, b) => b.memoryMb - b.memoryUsedMb - (a.memoryMb - a.memoryUsedMb));
+    const chosen = candidates[0];
+    if (!chosen) {
+      throw new HypervisorError(
+        'NoCapacity',
+        `no connected host outside maintenance has ${spec.memoryMb} MB free for server ${spec.vmId}`,
+      );
+    }
+    return new MoRef('HostSystem', chosen.ref);
+  }
+
+  private resolveInventory(): Promise<Inventory> {
+    this.inventory ??= this.findInventory().catch((error: unknown) => {
+      this.inventory = undefined;
+      throw error;
+    });
+    return this.inventory;
+  }
+
+  private async findInventory(): Promise<Inventory> {
+    const { searchIndex } = await this.client.serviceContent();
+    const { datacenter: dc, cluster: clusterName, template: templatePath, folder } = this.settings;
+    const find = async (path: string, what: string): Promise<MoRef> => {
+      const ref = moRef(
+        await this.client.call('FindByInventoryPath', searchIndex, { inventoryPath: path }),
+        'returnval',
+      );
+      if (!ref) {
+        throw new HypervisorError('HypervisorNotFound', `vSphere has no ${what} at ${path}`);
+      }
+      return ref;
+    };
+    const datacenter = await find(dc, 'datacenter');
+    const template = await find(`${dc}/vm/${templatePath}`, 'template');
+    const vmFolder = await find(folder ? `${dc}/vm/${folder}` : `${dc}/vm`, 'VM folder');
+    const cluster = await find(`${dc}/host/${clusterName}`, 'cluster');
+    const pool = moRef(
+      (await this.client.retrieve([cluster], 'ClusterComputeResource', ['resourcePool']))
+        .get(cluster.toString())
+        ?.get('resourcePool'),
+    );
+    if (!pool)
+      throw new HypervisorError(
+        'HypervisorNotFound',
+        `cluster ${clusterName} has no resource pool`,
+      );
+    return { datacenter, template, folder: vmFolder, cluster, pool };
+  }
+}
+
+/** What makes a clone this server: its instance UUID, size and guestinfo. */
+function identityConfig(spec: VmSpec): XmlObject {
+  return {
+    instanceUuid: spec.vmId,
+    numCPUs: spec.cpus,
+    memoryMB: spec.memoryMb,
+    extraConfig: [
+      option(guestinfo.vmId, spec.vmId),
+      option(guestinfo.callbackUrl, spec.callback.url),
+      option(guestinfo.callbackToken, spec.callback.token),
+    ],
+  };
+}
+
+/** Linux guest customisation: the host name and the fixed addresses. */
+function customization(spec: VmSpec, settings: VsphereSettings): XmlObject {
+  const [shortName, ...domain] = spec.hostname.split('.');
+  return {
+    identity: new Typed('CustomizationLinuxPrep', {
+      hostName: new Typed('CustomizationFixedName', { name: shortName! }),
+      domain: domain.join('.'),
+    }),
+    globalIPSettings: {},
+    nicSettingMap: [
+      {
+        adapter: {
+          ip: new Typed('CustomizationFixedIp', { ipAddress: spec.ipv4 }),
+          subnetMask: subnetMask(settings.ipv4PrefixLength),
+          ipV6Spec: {
+            ip: [new Typed('CustomizationFixedIpV6', { ipAddress: spec.ipv6, subnetMask: 64 })],
+          },
+        },
+      },
+    ],
+  };
+}
+
+/** An extraConfig entry; typed, as servers built on govmomi decode polymorphic arrays by type. */
+function option(key: string, value: string): Typed {
+  return new Typed('OptionValue', { key, value: new Typed('xsd:string', value) });
+}
+
+function subnetMask(prefixLength: number): string {
+  const bits = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+  return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 255).join('.');
+}
+
+function toHost(ref: MoRef, properties: Properties): HypervisorHost {
+  const get = (name: string): Node | undefined => properties.get(name);
+  const state = text(get('runtime.connectionState'));
+  return {
+    ref: ref.value,
+    name: text(get('name')),
+    connectionState:
+      state === 'connected' || state === 'disconnected' || state === 'notResponding'
+        ? state
+        : 'notResponding',
+    inMaintenanceMode: bool(get('runtime.inMaintenanceMode')),
+    cpuCores: int(get('summary.hardware.numCpuCores')),
+    cpuMhz: int(get('summary.hardware.numCpuCores')) * int(get('summary.hardware.cpuMhz')),
+    cpuUsedMhz: int(get('summary.quickStats.overallCpuUsage')),
+    memoryMb: Math.floor(Number(text(get('summary.hardware.memorySize')) || 0) / (1024 * 1024)),
+    memoryUsedMb: int(get('summary.quickStats.overallMemoryUsage')),
+    vmCount: list(asNode(get('vm')), 'ManagedObjectReference').length,
+  };
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HypervisorError } from '../../../activities/hypervisor/errors';
+import { type Hypervisor, type VmSpec } from '../../../activities/hypervisor/port';
+import { SimulatedHypervisor } from '../../../activities/hypervisor/simulated/simulated-hypervisor';
+import {
+  VsphereHypervisor,
+  vsphereVmName,
+} from '../../../activities/hypervisor/vsphere/vsphere-hypervisor';
+import { createLogger } from '../../../libs/logger';
+import { startDatabase, type TestDatabase } from '../../helpers/databases';
+import { startVcsim, templateName, type Vcsim, vcsimUnavailable } from '../../helpers/vcsim';
+
+/**
+ * The Hypervisor port's contract, run against every adapter: the `simulated` one on SQLite and
+ * the `vsphere` one against vcsim (VMware's simulator, started on a loopback port with its own
+ * CA). What a workflow relies on holds for both: creation, power and destruction are idempotent,
+ * missing VMs give a typed, non-retryable error, and VMs land on the hosts the adapter lists.
+ */
+
+interface Subject {
+  hypervisor: Hypervisor;
+  /** How many VMs with this Berth id exist, counted behind the adapter's back. */
+  count(vmId: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const subjects: Record<'simulated' | 'vsphere', () => Promise<Subject>> = {
+  async simulated() {
+    const db: TestDatabase = await startDatabase('sqlite');
+    const hypervisor = new SimulatedHypervisor(db.orm, {
+      // The callback goes nowhere: the contract is about the machine, not its installer.
+      installDelayMs: 60_000,
+      log: createLogger({ level: 'silent', name: 'contract' }),
+    });
+    return {
+      hypervisor,
+      count: async (vmId) => ((await hypervisor.getVm(vmId)) ? 1 : 0),
+      async stop() {
+        await hypervisor.close();
+        await db.stop();
+      },
+    };
+  },
+  async vsphere() {
+    const vcsim: Vcsim = await startVcsim();
+    const hypervisor = new VsphereHypervisor({
+      url: vcsim.url,
+      username: vcsim.username,
+      password: vcsim.password,
+      caPem: vcsim.caPem,
+      datacenter: 'DC0',
+      cluster: 'DC0_C0',
+      template: templateName,
+      ipv4PrefixLength: 24,
+    });
+    return {
+      hypervisor,
+      // govc, not the adapter: the simulator's own inventory, by the name Berth gives VMs.
+      count: async (vmId) =>
+        (await vcsim.govc('find', '/DC0/vm', '-type', 'm', '-name', vsphereVmName(vmId)))
+          .split('\n')
+          .filter(Boolean).length,
+      async stop() {
+        await hypervisor.close();
+        await vcsim.stop();
+      },
+    };
+  },
+};
+
+function spec(overrides: Partial<VmSpec> = {}): VmSpec {
+  const vmId = randomUUID();
+  return {
+    vmId,
+    siteId: null,
+    hostname: `contract-${vmId.slice(0, 8)}.sites.berth.test`,
+    ipv4: '192.0.2.10',
+    ipv6: '2001:db8::10',
+    cpus: 1,
+    memoryMb: 1024,
+    diskGb: 10,
+    callback: { url: `http://127.0.0.1:9/callbacks/vm/${vmId}`, token: 'not-a-real-token' },
+    ...overrides,
+  };
+}
+
+async function refusal(call: Promise<unknown>): Promise<HypervisorError> {
+  const error = await call.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(HypervisorError);
+  return error as HypervisorError;
+}
+
+describe.each(['simulated', 'vsphere'] as const)('the Hypervisor contract: %s', (name) => {
+  const skip = name === 'vsphere' ? vcsimUnavailable() : undefined;
+  let subject: Subject;
+  let hypervisor: Hypervisor;
+
+  beforeAll(async () => {
+    if (skip) return;
+    subject = await subjects[name]();
+    hypervisor = subject.hypervisor;
+  }, 120_000);
+  afterAll(async () => {
+    await subject?.stop();
+  });
+
+  it.skipIf(skip)('creates a powered-on VM once, however often it is asked', async () => {
+    const wanted = spec();
+    const first = await hypervisor.createVm(wanted);
+    expect(first).toMatchObject({ vmId: wanted.vmId, powerState: 'poweredOn' });
+    const again = await hypervisor.createVm(wanted);
+    expect(again.ref).toBe(first.ref);
+    expect(await hypervisor.getVm(wanted.vmId)).toMatchObject({ ref: first.ref });
+    expect(await subject.count(wanted.vmId)).toBe(1);
+  });
+
+  it.skipIf(skip)('places VMs on the hosts it lists, and counts them there', async () => {
+    const hosts = await hypervisor.listHosts();
+    expect(hosts.length).toBeGreaterThanOrEqual(2);
+    for (const host of hosts) {
+      expect(host).toMatchObject({ connectionState: 'connected', inMaintenanceMode: false });
+      expect(host.memoryMb).toBeGreaterThan(0);
+      expect(host.cpuCores).toBeGreaterThan(0);
+    }
+    const vm = await hypervisor.createVm(spec());
+    expect(hosts.map((host) => host.name)).toContain(vm.host);
+    const after = await hypervisor.listHosts();
+    const before = hosts.find((host) => host.name === vm.host)!;
+    expect(after.find((host) => host.name === vm.host)!.vmCount).toBe(before.vmCount + 1);
+  });
+
+  it.skipIf(skip)(
+    'powers off and on idempotently; reboot and reset leave an off VM off',
+    async () => {
+      const { vmId } = await hypervisor.createVm(spec());
+      expect((await hypervisor.power(vmId, 'off')).powerState).toBe('poweredOff');
+      expect((await hypervisor.power(vmId, 'off')).powerState).toBe('poweredOff');
+      expect((await hypervisor.power(vmId, 'reset')).powerState).toBe('poweredOff');
+      expect((await hypervisor.power(vmId, 'reboot')).powerState).toBe('poweredOff');
+      expect((await hypervisor.power(vmId, 'on')).powerState).toBe('poweredOn');
+      expect((await hypervisor.power(vmId, 'on')).powerState).toBe('poweredOn');
+      expect((await hypervisor.power(vmId, 'reset')).powerState).toBe('poweredOn');
+      expect((await hypervisor.getVm(vmId))?.powerState).toBe('poweredOn');
+    },
+  );
+
+  it.skipIf(skip)('destroys a VM, and destroying a missing one succeeds', async () => {
+    const { vmId } = await hypervisor.createVm(spec());
+    await hypervisor.destroyVm(vmId);
+    expect(await hypervisor.getVm(vmId)).toBeUndefined();
+    expect(await subject.count(vmId)).toBe(0);
+    await hypervisor.destroyVm(vmId);
+    await hypervisor.destroyVm(randomUUID());
+  });
+
+  it.skipIf(skip)('refuses to power a missing VM with a typed, final error', async () => {
+    const error = await refusal(hypervisor.power(randomUUID(), 'on'));
+    expect(error.kind).toBe('HypervisorNotFound');
+    expect(error.retryable).toBe(false);
+  });
+
+  it.skipIf(skip)('refuses a VM no host has room for, without making it', async () => {
+    const huge = spec({ memoryMb: 64 * 1024 * 1024 });
+    const error = await refusal(hypervisor.createVm(huge));
+    expect(error.kind).toBe('NoCapacity');
+    expect(error.retryable).toBe(false);
+    expect(await subject.count(huge.vmId)).toBe(0);
+  });
+
+  it.skipIf(skip)(
+    'makes one VM when two attempts race, and the loser can retry into it',
+    async () => {
+      const wanted = spec();
+      const results = await Promise.allSettled([
+        hypervisor.createVm(wanted),
+        hypervisor.createVm(wanted),
+      ]);
+      for (const result of results) {
+        // An attempt that finds the other's clone under way is told to try again.
+        if (result.status === 'rejected') {
+          expect(result.reason).toBeInstanceOf(HypervisorError);
+          expect((result.reason as HypervisorError).retryable).toBe(true);
+        }
+      }
+      expect(results.some((result) => result.status === 'fulfilled')).toBe(true);
+      const settled = await hypervisor.createVm(wanted);
+      expect(settled.powerState).toBe('poweredOn');
+      expect(await subject.count(wanted.vmId)).toBe(1);
+    },
+  );
+});
