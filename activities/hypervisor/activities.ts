@@ -1,8 +1,10 @@
 import { CompleteAsyncError, Context } from '@temporalio/activity';
+import { type ApplicationFailure } from '@temporalio/common';
 import { setTimeout as delay } from 'node:timers/promises';
 import { callbackToken } from '../../libs/callback-token';
 import { type Orm } from '../../libs/db/orm';
 import { failure } from '../../libs/failures';
+import { HypervisorError } from './errors';
 import { registerInstallWaiter } from './install-callback';
 import { type Hypervisor, type PowerAction, type PowerState, type VmSpec } from './port';
 
@@ -24,22 +26,22 @@ export function createHypervisorActivities(deps: {
   publicUrl: string;
 }) {
   async function createVm(input: CreateVmInput): Promise<{ ref: string }> {
-    // Alive: the call has started. Adapters whose calls take long heartbeat while they wait.
-    Context.current().heartbeat();
+    const alive = heartbeat();
     try {
-      const vm = await deps.hypervisor.createVm({
-        ...input,
-        callback: {
-          url: `${deps.publicUrl}/callbacks/vm/${input.vmId}`,
-          // Derived here, inside the activity, so the secret never enters workflow history.
-          token: callbackToken(deps.secretKey, input.vmId),
+      const vm = await deps.hypervisor.createVm(
+        {
+          ...input,
+          callback: {
+            url: `${deps.publicUrl}/callbacks/vm/${input.vmId}`,
+            // Derived here, inside the activity, so the secret never enters workflow history.
+            token: callbackToken(deps.secretKey, input.vmId),
+          },
         },
-      });
+        alive,
+      );
       return { ref: vm.ref };
     } catch (error) {
-      throw failure('HypervisorUnavailable', `creating server ${input.vmId} failed`, {
-        cause: error instanceof Error ? error : undefined,
-      });
+      throw hypervisorFailure(`creating server ${input.vmId} failed`, error);
     }
   }
 
@@ -55,34 +57,49 @@ export function createHypervisorActivities(deps: {
     vmId: string;
     action: PowerAction;
   }): Promise<{ powerState: PowerState }> {
-    Context.current().heartbeat();
+    const alive = heartbeat();
     try {
-      const vm = await deps.hypervisor.power(input.vmId, input.action);
+      const vm = await deps.hypervisor.power(input.vmId, input.action, alive);
       return { powerState: vm.powerState };
     } catch (error) {
-      throw failure(
-        'HypervisorUnavailable',
-        `power ${input.action} of server ${input.vmId} failed`,
-        {
-          cause: error instanceof Error ? error : undefined,
-        },
-      );
+      throw hypervisorFailure(`power ${input.action} of server ${input.vmId} failed`, error);
     }
   }
 
   /** Destroying a server that is already gone succeeds. */
   async function destroyVm(input: { vmId: string }): Promise<void> {
-    Context.current().heartbeat();
+    const alive = heartbeat();
     try {
-      await deps.hypervisor.destroyVm(input.vmId);
+      await deps.hypervisor.destroyVm(input.vmId, alive);
     } catch (error) {
-      throw failure('HypervisorUnavailable', `destroying server ${input.vmId} failed`, {
-        cause: error instanceof Error ? error : undefined,
-      });
+      throw hypervisorFailure(`destroying server ${input.vmId} failed`, error);
     }
   }
 
   return { createVm, awaitInstallCallback, powerVm, destroyVm };
+}
+
+/**
+ * Heartbeats now (the call has started) and returns a function that heartbeats again, which the
+ * adapter calls whenever a long wait on the hypervisor learns something.
+ */
+function heartbeat(): () => void {
+  const context = Context.current();
+  context.heartbeat();
+  return () => context.heartbeat();
+}
+
+/**
+ * The failure a workflow sees: the adapter's error kind as the failure type, retried by Temporal
+ * only when the kind says a retry can help. Anything else (a bug) counts as unavailable.
+ */
+export function hypervisorFailure(message: string, error: unknown): ApplicationFailure {
+  if (error instanceof HypervisorError) {
+    return failure(error.kind, `${message}: ${error.message}`);
+  }
+  return failure('HypervisorUnavailable', message, {
+    cause: error instanceof Error ? error : undefined,
+  });
 }
 
 /**

@@ -43,7 +43,13 @@ export function vcsimUnavailable(): string | undefined {
  * (made with openssl in a temporary folder), fixed credentials, a datacenter DC0 with a cluster
  * of three hosts (DC0_C0_H0..2) and no VMs but the template `berth-template`.
  */
-export async function startVcsim(options: { hostsPerCluster?: number } = {}): Promise<Vcsim> {
+export async function startVcsim(
+  options: {
+    hostsPerCluster?: number;
+    /** More vcsim flags, such as `-method-delay Login:3000` to make a call slow. */
+    extraArgs?: string[];
+  } = {},
+): Promise<Vcsim> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-vcsim-'));
   let child: ChildProcess | undefined;
   const stop = async () => {
@@ -78,6 +84,7 @@ export async function startVcsim(options: { hostsPerCluster?: number } = {}): Pr
         '0',
         '-host',
         String(options.hostsPerCluster ?? 3),
+        ...(options.extraArgs ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -92,6 +99,8 @@ export async function startVcsim(options: { hostsPerCluster?: number } = {}): Pr
           GOVC_PASSWORD: password,
           GOVC_TLS_CA_CERTS: caFile,
           GOVC_DATACENTER: 'DC0',
+          // Each call logs in afresh and leaves nothing under ~/.govmomi.
+          GOVC_PERSIST_SESSION: 'false',
         },
         timeout: 60_000,
       });

@@ -236,7 +236,24 @@ export class VimClient {
     }
   }
 
+  /**
+   * RetrievePropertiesEx, page by page. Without a valid session the server still answers, with
+   * each property in a `missingSet` saying NotAuthenticated: that too means log in again.
+   */
   private async collect(collector: MoRef, specSet: XmlObject): Promise<Map<string, Properties>> {
+    try {
+      return await this.collectOnce(collector, specSet);
+    } catch (error) {
+      if (!(error instanceof HypervisorError) || error.fault !== 'NotAuthenticated') throw error;
+      this.cookie = undefined;
+      return this.collectOnce(collector, specSet);
+    }
+  }
+
+  private async collectOnce(
+    collector: MoRef,
+    specSet: XmlObject,
+  ): Promise<Map<string, Properties>> {
     const found = new Map<string, Properties>();
     let response = await this.call('RetrievePropertiesEx', collector, { specSet, options: {} });
     for (;;) {
@@ -244,6 +261,11 @@ export class VimClient {
       for (const object of list(result, 'objects')) {
         const obj = moRef(object, 'obj');
         if (!obj) continue;
+        const [missing] = list(object, 'missingSet');
+        if (missing) {
+          const fault = xsiType(asNode(asNode(missing.fault).fault)) ?? 'RuntimeFault';
+          throw faultError(fault, `reading ${text(missing, 'path')} of ${obj.value}`);
+        }
         const properties: Properties = new Map();
         for (const property of list(object, 'propSet')) {
           properties.set(text(property, 'name'), asNode(property.val));
@@ -318,11 +340,13 @@ export class VimClient {
           agent: this.agent,
           headers: {
             'content-type': 'text/xml; charset=utf-8',
+            // Operators find Berth's sessions by it (vCenter's session list shows it).
+            'user-agent': 'berth-vsphere',
             soapaction: `urn:vim25/${this.content?.apiVersion || '6.5'}`,
             ...(this.cookie ? { cookie: this.cookie } : {}),
           },
           // WaitForUpdatesEx holds the request open for up to `waitSeconds`.
-          timeout: Math.max(timeoutMs, (waitSeconds + 10) * 1000),
+          timeout: method === 'WaitForUpdatesEx' ? (waitSeconds + 10) * 1000 : timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -337,7 +361,9 @@ export class VimClient {
           );
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })),
+      );
       req.on('error', (error) => reject(transportError(method, error)));
       req.end(body);
     });

@@ -145,7 +145,7 @@ export class VsphereHypervisor implements Hypervisor {
   async listHosts(): Promise<HypervisorHost[]> {
     const { cluster } = await this.resolveInventory();
     const hostRefs = list(
-      (await this.client.retrieve([cluster], 'ClusterComputeResource', ['host']))
+      (await this.client.retrieve([cluster], 'ComputeResource', ['host']))
         .get(cluster.toString())
         ?.get('host'),
       'ManagedObjectReference',
@@ -351,7 +351,7 @@ export class VsphereHypervisor implements Hypervisor {
     const vmFolder = await find(folder ? `${dc}/vm/${folder}` : `${dc}/vm`, 'VM folder');
     const cluster = await find(`${dc}/host/${clusterName}`, 'cluster');
     const pool = moRef(
-      (await this.client.retrieve([cluster], 'ClusterComputeResource', ['resourcePool']))
+      (await this.client.retrieve([cluster], 'ComputeResource', ['resourcePool']))
         .get(cluster.toString())
         ?.get('resourcePool'),
     );

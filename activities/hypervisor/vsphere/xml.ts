@@ -147,8 +147,14 @@ export function moRef(node: Node | undefined, name?: string): MoRef | undefined 
   return typeof type === 'string' ? new MoRef(type, text(target)) : undefined;
 }
 
-/** The `xsi:type` of an element, if it has one. */
+/**
+ * The `xsi:type` of an element, if it has one, whatever prefix the server bound the
+ * XMLSchema-instance namespace to (vCenter writes `xsi:type`, servers built on Go's encoding/xml
+ * `XMLSchema-instance:type`). A reference's own `type` attribute has no prefix and is not it.
+ */
 export function xsiType(node: Node | undefined): string | undefined {
-  const type = node?.['@xsi:type'];
+  if (!node) return undefined;
+  const key = Object.keys(node).find((name) => /^@[^:]+:type$/.test(name));
+  const type = key === undefined ? undefined : node[key];
   return typeof type === 'string' ? type.replace(/^[^:]+:/, '') : undefined;
 }
