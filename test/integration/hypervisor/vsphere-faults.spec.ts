@@ -5,7 +5,6 @@ import { type VmSpec } from '../../../activities/hypervisor/port';
 import {
   VsphereHypervisor,
   type VsphereSettings,
-  vsphereVmName,
 } from '../../../activities/hypervisor/vsphere/vsphere-hypervisor';
 import { freePort } from '../../helpers/free-port';
 import { startVcsim, templateName, type Vcsim, vcsimUnavailable } from '../../helpers/vcsim';

@@ -1,10 +1,12 @@
 import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   AesGcmPayloadCodec,
   type CodecKey,
   createDataConverter,
+  failureConverterPath,
   createPayloadCodec,
   deriveCodecKey,
   ENCRYPTED_ENCODING,
@@ -235,9 +237,10 @@ describe(createPayloadCodec.name, () => {
 });
 
 describe(createDataConverter.name, () => {
-  it('puts the codec in the payload codecs of a data converter', () => {
+  it('puts the codec in the payload codecs, and failures in encoded attributes', () => {
     const codec = createPayloadCodec(randomBytes(32));
 
-    expect(createDataConverter(codec)).toEqual({ payloadCodecs: [codec] });
+    expect(createDataConverter(codec)).toEqual({ payloadCodecs: [codec], failureConverterPath });
+    expect(existsSync(failureConverterPath)).toBe(true);
   });
 });

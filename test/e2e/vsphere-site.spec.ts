@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vsphereVmName } from '../../activities/hypervisor/vsphere/vsphere-hypervisor';
+import { forkEm } from '../../libs/db/orm';
+import { Vm } from '../../libs/domain';
+import { type BerthStack, startBerth } from '../helpers/berth';
+import { startDatabase, type TestDatabase } from '../helpers/databases';
+import { eventually } from '../helpers/eventually';
+import {
+  type RequestSiteData,
+  requestSiteMutation,
+  type SiteData,
+  siteQuery,
+} from '../helpers/graphql-documents';
+import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
+import { uniqueName } from '../helpers/test-names';
+import { startVcsim, templateName, type Vcsim, vcsimUnavailable } from '../helpers/vcsim';
+import { startVcsimGuests, type VcsimGuests } from '../helpers/vcsim-guests';
+
+/**
+ * The walking skeleton on a real hypervisor API: with HYPERVISOR=vsphere, a site requested
+ * through GraphQL gets a VM cloned in vcsim, customised with its host name and address, whose
+ * "first boot" (startVcsimGuests) calls the API back; deleting the site destroys the VM. govc,
+ * against the same simulator, sees exactly the VMs Berth's database has.
+ */
+describe.skipIf(temporalUnavailable() ?? vcsimUnavailable())('a site on vSphere (vcsim)', () => {
+  let temporal: TestTemporal;
+  let db: TestDatabase;
+  let vcsim: Vcsim;
+  let guests: VcsimGuests;
+  let berth: BerthStack;
+  const operator = { userId: 'olivia', operator: true };
+
+  beforeAll(async () => {
+    [temporal, db, vcsim] = await Promise.all([
+      startTemporal(),
+      startDatabase('sqlite'),
+      startVcsim(),
+    ]);
+    guests = startVcsimGuests(vcsim);
+    berth = await startBerth({
+      db,
+      temporal,
+      taskQueue: uniqueName('vsphere-site'),
+      env: {
+        HYPERVISOR: 'vsphere',
+        VSPHERE_URL: vcsim.url,
+        VSPHERE_USERNAME: vcsim.username,
+        VSPHERE_PASSWORD: vcsim.password,
+        VSPHERE_CA_FILE: vcsim.caFile,
+        VSPHERE_DATACENTER: 'DC0',
+        VSPHERE_CLUSTER: 'DC0_C0',
+        VSPHERE_TEMPLATE: templateName,
+      },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await berth?.stop();
+    await guests?.stop();
+    await Promise.all([temporal?.teardown(), db?.stop(), vcsim?.stop()]);
+  });
+
+  /** Berth's VMs as govc lists them in the simulator, by name. */
+  async function vmsInVcsim(): Promise<string[]> {
+    const found = await vcsim.govc('find', '/DC0/vm', '-type', 'm', '-name', 'berth-*');
+    return found
+      .split('\n')
+      .filter(Boolean)
+      .map((path) => path.split('/').at(-1)!)
+      .filter((name) => name !== templateName)
+      .sort();
+  }
+
+  async function vmsInDatabase(): Promise<string[]> {
+    const vms = await forkEm(db.orm).find(Vm, {});
+    return vms.map((vm) => vsphereVmName(vm.id)).sort();
+  }
+
+  async function requestSite(): Promise<{ siteId: string }> {
+    const response = await berth.graphql<RequestSiteData>(requestSiteMutation, {
+      input: { name: uniqueName('vSphere site'), contactEmail: 'alice@example.org' },
+    });
+    const result = response.data?.requestSite;
+    if (!result || !('site' in result)) throw new Error(JSON.stringify(response));
+    return { siteId: result.site.id };
+  }
+
+  it('provisions sites on cloned, customised VMs and removes them with the site', async () => {
+    const sites = await Promise.all([requestSite(), requestSite(), requestSite()]);
+    const ready = await Promise.all(
+      sites.map(({ siteId }) =>
+        eventually(
+          `site ${siteId} READY`,
+          async () => (await berth.graphql<SiteData>(siteQuery, { id: siteId })).data?.site,
+          (site) => site?.status === 'READY' || site?.status === 'FAILED',
+          60_000,
+        ),
+      ),
+    );
+    expect(ready.map((site) => site?.status)).toEqual(['READY', 'READY', 'READY']);
+    expect(await vmsInVcsim()).toEqual(await vmsInDatabase());
+    expect(await vmsInVcsim()).toHaveLength(3);
+
+    // The guest was customised with the site's name and address, and it was its callback that
+    // finished the install.
+    const site = ready[0]!;
+    const vm = await forkEm(db.orm).findOneOrFail(Vm, { siteId: site.id });
+    expect(guests.reported.has(vm.id)).toBe(true);
+    const info = JSON.parse(await vcsim.govc('vm.info', '-json', vsphereVmName(vm.id))) as {
+      virtualMachines: {
+        guest: { hostName: string; ipAddress: string };
+        runtime: { powerState: string };
+      }[];
+    };
+    const guest = info.virtualMachines[0]!;
+    expect(guest.runtime.powerState).toBe('poweredOn');
+    expect(guest.guest.hostName).toBe(site.hostname!.split('.')[0]);
+    expect(guest.guest.ipAddress).toBe(site.ipv4);
+    expect(vm.hypervisorRef).toMatch(/^vm-/);
+
+    const deleted = await berth.graphql<{ deleteSite: { __typename: string } }>(
+      'mutation D($siteId: ID!) { deleteSite(input: { siteId: $siteId }) { __typename } }',
+      { siteId: site.id },
+      operator,
+    );
+    expect(deleted.data?.deleteSite.__typename).toBe('SiteOperationPayload');
+    await eventually(
+      'the site DELETED',
+      async () => (await berth.graphql<SiteData>(siteQuery, { id: site.id }, operator)).data?.site,
+      (deletedSite) => deletedSite?.status === 'DELETED',
+      30_000,
+    );
+    expect(await vmsInVcsim()).not.toContain(vsphereVmName(vm.id));
+    expect(await vmsInVcsim()).toEqual(await vmsInDatabase());
+    expect(await vmsInVcsim()).toHaveLength(2);
+  });
+});
