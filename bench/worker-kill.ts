@@ -228,6 +228,7 @@ async function failureReasons(
   const { EventType } = proto.api.enums.v1;
   for (const operation of failed) {
     add(`operation: ${operation.error ?? '(no error)'}`);
+    if (operation.siteId === null) continue;
     const vm = await forkEm(db.orm).findOne(Vm, { siteId: operation.siteId });
     const workflowIds = [
       siteWorkflowId(operation.siteId),

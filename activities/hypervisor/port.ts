@@ -19,8 +19,24 @@ export interface Hypervisor {
   /** Power actions; `reboot` asks the guest, `reset` is the hardware button. */
   power(vmId: string, action: PowerAction, onProgress?: () => void): Promise<HypervisorVm>;
   destroyVm(vmId: string, onProgress?: () => void): Promise<void>;
+  /** Changes a VM's size; a disk only grows. Returns the VM as it now is. */
+  reconfigureVm(vmId: string, size: VmSize, onProgress?: () => void): Promise<HypervisorVm>;
+  /** Takes a snapshot named `name`, unless the VM has one by that name already. */
+  createSnapshot(vmId: string, name: string, onProgress?: () => void): Promise<HypervisorSnapshot>;
+  listSnapshots(vmId: string): Promise<HypervisorSnapshot[]>;
+  /** Returns the VM to the snapshot's state; a missing snapshot is HypervisorNotFound. */
+  revertSnapshot(vmId: string, name: string, onProgress?: () => void): Promise<HypervisorVm>;
+  /** Removes the snapshot; removing a missing one succeeds. */
+  removeSnapshot(vmId: string, name: string, onProgress?: () => void): Promise<void>;
+  /** Moves a running or stopped VM to another host (live migration); a no-op when it is there. */
+  relocateVm(vmId: string, host: string, onProgress?: () => void): Promise<HypervisorVm>;
   /** The hosts that may run Berth's VMs, with their state and capacity. */
   listHosts(): Promise<HypervisorHost[]>;
+  /** Berth's VMs (those carrying a Berth id), optionally only those on one host. */
+  listVms(host?: string): Promise<HypervisorVm[]>;
+  /** Maintenance mode: a host in it takes no new VMs. Both are no-ops when already so. */
+  enterMaintenance(host: string, onProgress?: () => void): Promise<void>;
+  exitMaintenance(host: string, onProgress?: () => void): Promise<void>;
   /** Releases connections and background work. */
   close(): Promise<void>;
 }
@@ -56,7 +72,19 @@ export interface VmSpec {
 }
 
 export type PowerState = 'poweredOn' | 'poweredOff';
-export type PowerAction = 'on' | 'off' | 'reboot' | 'reset';
+/** `off` and `reset` are the hardware switch and button; `shutdown` and `reboot` ask the guest. */
+export type PowerAction = 'on' | 'off' | 'shutdown' | 'reboot' | 'reset';
+
+export interface VmSize {
+  cpus: number;
+  memoryMb: number;
+  diskGb: number;
+}
+
+export interface HypervisorSnapshot {
+  name: string;
+  createdAt: string;
+}
 
 export interface HypervisorVm {
   vmId: string;
@@ -65,4 +93,7 @@ export interface HypervisorVm {
   powerState: PowerState;
   /** The name of the host it runs on, when the hypervisor says. */
   host?: string;
+  cpus?: number;
+  memoryMb?: number;
+  diskGb?: number;
 }

@@ -1,4 +1,6 @@
 import { NetworkConfig, Operation, Service, Site, SiteEvent, SiteRole, Vm } from '../domain';
+import { SimulatedHost } from '../../activities/hypervisor/simulated/simulated-host.entity';
+import { SimulatedSnapshot } from '../../activities/hypervisor/simulated/simulated-snapshot.entity';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
 
 /**
@@ -14,4 +16,6 @@ export const entities = [
   SiteEvent,
   Operation,
   SimulatedVm,
+  SimulatedHost,
+  SimulatedSnapshot,
 ];

@@ -19,6 +19,11 @@ export const operationKinds = [
   'power-off',
   'reboot',
   'reset',
+  // Fleet operations (operators), on a host or a VM rather than a site.
+  'evacuate-host',
+  'return-host',
+  'migrate-vm',
+  'failover-host',
 ] as const;
 export type OperationKind = (typeof operationKinds)[number];
 
@@ -29,9 +34,14 @@ export class Operation {
   @PrimaryKey({ type: 'string', length: 36 })
   id: string;
 
+  /** The site it works on; null for a fleet operation, which names its `target` instead. */
   @Index()
-  @Property({ type: 'string', length: 36 })
-  siteId: string;
+  @Property({ type: 'string', length: 36, nullable: true })
+  siteId: string | null;
+
+  /** A fleet operation's host or VM; null for a site's operations. */
+  @Property({ type: 'string', length: 200, nullable: true })
+  target: string | null = null;
 
   @Enum({ items: () => operationKinds, type: 'string', length: 30 })
   kind: OperationKind;

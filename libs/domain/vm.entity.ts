@@ -36,6 +36,10 @@ export class Vm {
   @Enum({ items: ['poweredOn', 'poweredOff'], type: 'string', length: 12, default: 'poweredOn' })
   powerState: 'poweredOn' | 'poweredOff' = 'poweredOn';
 
+  /** The hypervisor host it runs on, as last seen (placement, migration, failover). */
+  @Property({ type: 'string', length: 200, nullable: true })
+  host: string | null = null;
+
   /** The hypervisor's own reference (a managed object id, a Xen uuid...). */
   @Property({ type: 'string', length: 200, nullable: true })
   hypervisorRef: string | null = null;

@@ -1,14 +1,19 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
 import { type Orm, forkEm } from '../../../libs/db/orm';
 import { type Logger } from '../../../libs/logger';
 import { HypervisorError } from '../errors';
 import {
   type Hypervisor,
   type HypervisorHost,
+  type HypervisorSnapshot,
   type HypervisorVm,
   type PowerAction,
+  type VmSize,
   type VmSpec,
 } from '../port';
+import { SimulatedHost } from './simulated-host.entity';
+import { SimulatedSnapshot } from './simulated-snapshot.entity';
 import { SimulatedInstaller } from './simulated-installer';
 import { SimulatedVm } from './simulated-vm.entity';
 
@@ -77,33 +82,129 @@ export class SimulatedHypervisor implements Hypervisor {
 
   async power(vmId: string, action: PowerAction): Promise<HypervisorVm> {
     const em = forkEm(this.orm);
-    const vm = await em.findOne(SimulatedVm, { vmId });
-    if (!vm) throw new HypervisorError('HypervisorNotFound', `no simulated VM for server ${vmId}`);
+    const vm = await this.requireVm(em, vmId);
+    if (action === 'on' && vm.powerState === 'poweredOff') {
+      const host = await em.findOne(SimulatedHost, { name: vm.host });
+      if (host?.inMaintenanceMode || (host && host.connectionState !== 'connected')) {
+        throw new HypervisorError(
+          'HypervisorInvalidState',
+          `simulated host ${vm.host} cannot start VMs (maintenance or disconnected)`,
+        );
+      }
+    }
     // A reboot or reset of a machine that is off leaves it off, as on a real hypervisor.
     if (action === 'on') vm.powerState = 'poweredOn';
-    if (action === 'off') vm.powerState = 'poweredOff';
+    if (action === 'off' || action === 'shutdown') vm.powerState = 'poweredOff';
     await em.flush();
     return view(vm);
   }
 
   async destroyVm(vmId: string): Promise<void> {
+    await forkEm(this.orm).nativeDelete(SimulatedSnapshot, { vmId });
     await forkEm(this.orm).nativeDelete(SimulatedVm, { vmId });
   }
 
+  async reconfigureVm(vmId: string, size: VmSize): Promise<HypervisorVm> {
+    const em = forkEm(this.orm);
+    const vm = await this.requireVm(em, vmId);
+    if (size.diskGb < vm.diskGb) {
+      throw new HypervisorError(
+        'HypervisorInvalidRequest',
+        `a disk only grows (server ${vmId} has ${vm.diskGb} GB, asked for ${size.diskGb})`,
+      );
+    }
+    vm.cpus = size.cpus;
+    vm.memoryMb = size.memoryMb;
+    vm.diskGb = size.diskGb;
+    await em.flush();
+    return view(vm);
+  }
+
+  async createSnapshot(vmId: string, name: string): Promise<HypervisorSnapshot> {
+    const em = forkEm(this.orm);
+    const vm = await this.requireVm(em, vmId);
+    const existing = await em.findOne(SimulatedSnapshot, { vmId, name });
+    if (existing) return snapshotView(existing);
+    const snapshot = new SimulatedSnapshot({
+      id: randomUUID(),
+      vmId,
+      name,
+      cpus: vm.cpus,
+      memoryMb: vm.memoryMb,
+      diskGb: vm.diskGb,
+      powerState: vm.powerState,
+    });
+    try {
+      await em.persistAndFlush(snapshot);
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      const raced = await forkEm(this.orm).findOneOrFail(SimulatedSnapshot, { vmId, name });
+      return snapshotView(raced);
+    }
+    return snapshotView(snapshot);
+  }
+
+  async listSnapshots(vmId: string): Promise<HypervisorSnapshot[]> {
+    const em = forkEm(this.orm);
+    await this.requireVm(em, vmId);
+    const snapshots = await em.find(SimulatedSnapshot, { vmId }, { orderBy: { createdAt: 'asc' } });
+    return snapshots.map(snapshotView);
+  }
+
+  async revertSnapshot(vmId: string, name: string): Promise<HypervisorVm> {
+    const em = forkEm(this.orm);
+    const vm = await this.requireVm(em, vmId);
+    const snapshot = await em.findOne(SimulatedSnapshot, { vmId, name });
+    if (!snapshot) {
+      throw new HypervisorError('HypervisorNotFound', `server ${vmId} has no snapshot ${name}`);
+    }
+    vm.cpus = snapshot.cpus;
+    vm.memoryMb = snapshot.memoryMb;
+    vm.diskGb = snapshot.diskGb;
+    vm.powerState = snapshot.powerState;
+    await em.flush();
+    return view(vm);
+  }
+
+  async removeSnapshot(vmId: string, name: string): Promise<void> {
+    await forkEm(this.orm).nativeDelete(SimulatedSnapshot, { vmId, name });
+  }
+
+  async relocateVm(vmId: string, host: string): Promise<HypervisorVm> {
+    const em = forkEm(this.orm);
+    const vm = await this.requireVm(em, vmId);
+    if (vm.host === host) return view(vm);
+    const target = (await this.listHosts()).find((candidate) => candidate.name === host);
+    if (!target) throw new HypervisorError('HypervisorNotFound', `no simulated host ${host}`);
+    if (target.connectionState !== 'connected' || target.inMaintenanceMode) {
+      throw new HypervisorError(
+        'HypervisorInvalidState',
+        `simulated host ${host} takes no VMs (maintenance or disconnected)`,
+      );
+    }
+    if (target.memoryMb - target.memoryUsedMb < vm.memoryMb) {
+      throw new HypervisorError('NoCapacity', `simulated host ${host} has no room for ${vmId}`);
+    }
+    vm.host = host;
+    await em.flush();
+    return view(vm);
+  }
+
   async listHosts(): Promise<HypervisorHost[]> {
+    const hosts = await this.hosts();
     const vms = await forkEm(this.orm).find(
       SimulatedVm,
       {},
       { fields: ['host', 'cpus', 'memoryMb', 'powerState'] },
     );
-    return simulatedHosts.map((name) => {
-      const mine = vms.filter((vm) => vm.host === name);
+    return hosts.map((host) => {
+      const mine = vms.filter((vm) => vm.host === host.name);
       const running = mine.filter((vm) => vm.powerState === 'poweredOn');
       return {
-        ref: name,
-        name,
-        connectionState: 'connected',
-        inMaintenanceMode: false,
+        ref: host.name,
+        name: host.name,
+        connectionState: host.connectionState,
+        inMaintenanceMode: host.inMaintenanceMode,
         cpuCores: hostCpuCores,
         cpuMhz: hostCpuCores * coreMhz,
         cpuUsedMhz: running.reduce((sum, vm) => sum + vm.cpus * coreMhz, 0) / 10,
@@ -114,13 +215,66 @@ export class SimulatedHypervisor implements Hypervisor {
     });
   }
 
+  async listVms(host?: string): Promise<HypervisorVm[]> {
+    const vms = await forkEm(this.orm).find(SimulatedVm, host === undefined ? {} : { host });
+    return vms.map(view);
+  }
+
+  async enterMaintenance(host: string): Promise<void> {
+    await this.setHost(host, (row) => (row.inMaintenanceMode = true));
+  }
+
+  async exitMaintenance(host: string): Promise<void> {
+    await this.setHost(host, (row) => (row.inMaintenanceMode = false));
+  }
+
+  /** The simulated hosts, made on first use. */
+  private async hosts(): Promise<SimulatedHost[]> {
+    const em = forkEm(this.orm);
+    const rows = await em.find(SimulatedHost, {}, { orderBy: { name: 'asc' } });
+    const missing = simulatedHosts.filter((name) => !rows.some((row) => row.name === name));
+    if (missing.length === 0) return rows;
+    // Concurrent first uses may both insert: the loser's rows are ignored.
+    await em.upsertMany(
+      SimulatedHost,
+      missing.map((name) => ({
+        name,
+        inMaintenanceMode: false,
+        connectionState: 'connected' as const,
+      })),
+      { onConflictFields: ['name'], onConflictAction: 'ignore' },
+    );
+    return forkEm(this.orm).find(SimulatedHost, {}, { orderBy: { name: 'asc' } });
+  }
+
+  private async setHost(name: string, change: (host: SimulatedHost) => void): Promise<void> {
+    if (!(simulatedHosts as readonly string[]).includes(name)) {
+      throw new HypervisorError('HypervisorNotFound', `no simulated host ${name}`);
+    }
+    await this.hosts();
+    const em = forkEm(this.orm);
+    const host = await em.findOneOrFail(SimulatedHost, { name });
+    change(host);
+    await em.flush();
+  }
+
+  private async requireVm(em: ReturnType<typeof forkEm>, vmId: string): Promise<SimulatedVm> {
+    const vm = await em.findOne(SimulatedVm, { vmId });
+    if (!vm) throw new HypervisorError('HypervisorNotFound', `no simulated VM for server ${vmId}`);
+    return vm;
+  }
+
   private async placeVm(spec: VmSpec): Promise<string> {
     const hosts = await this.listHosts();
     const [chosen] = hosts
+      .filter((host) => host.connectionState === 'connected' && !host.inMaintenanceMode)
       .filter((host) => host.memoryMb - host.memoryUsedMb >= spec.memoryMb)
       .sort((a, b) => b.memoryMb - b.memoryUsedMb - (a.memoryMb - a.memoryUsedMb));
     if (!chosen) {
-      throw new HypervisorError('NoCapacity', `no simulated host has ${spec.memoryMb} MB free`);
+      throw new HypervisorError(
+        'NoCapacity',
+        `no connected simulated host outside maintenance has ${spec.memoryMb} MB free`,
+      );
     }
     return chosen.name;
   }
@@ -132,5 +286,17 @@ export class SimulatedHypervisor implements Hypervisor {
 }
 
 function view(vm: SimulatedVm): HypervisorVm {
-  return { vmId: vm.vmId, ref: vm.ref, powerState: vm.powerState, host: vm.host };
+  return {
+    vmId: vm.vmId,
+    ref: vm.ref,
+    powerState: vm.powerState,
+    host: vm.host,
+    cpus: vm.cpus,
+    memoryMb: vm.memoryMb,
+    diskGb: vm.diskGb,
+  };
+}
+
+function snapshotView(snapshot: SimulatedSnapshot): HypervisorSnapshot {
+  return { name: snapshot.name, createdAt: snapshot.createdAt.toISOString() };
 }

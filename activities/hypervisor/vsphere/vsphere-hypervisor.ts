@@ -2,9 +2,11 @@ import { HypervisorError } from '../errors';
 import {
   type Hypervisor,
   type HypervisorHost,
+  type HypervisorSnapshot,
   type HypervisorVm,
   type PowerAction,
   type PowerState,
+  type VmSize,
   type VmSpec,
 } from '../port';
 import { type Properties, VimClient, type VimClientOptions } from './vim-client';
@@ -19,6 +21,7 @@ import {
   text,
   Typed,
   type XmlObject,
+  xsiType,
 } from './xml';
 
 export interface VsphereSettings extends VimClientOptions {
@@ -52,7 +55,14 @@ interface Inventory {
   pool: MoRef;
 }
 
-const vmProperties = ['name', 'runtime.powerState', 'runtime.host'];
+const vmProperties = [
+  'name',
+  'runtime.powerState',
+  'runtime.host',
+  'config.hardware.numCPU',
+  'config.hardware.memoryMB',
+  'summary.storage.committed',
+];
 const hostProperties = [
   'name',
   'runtime.connectionState',
@@ -104,6 +114,7 @@ export class VsphereHypervisor implements Hypervisor {
     const wanted: Record<PowerAction, PowerState | 'either'> = {
       on: 'poweredOn',
       off: 'poweredOff',
+      shutdown: 'poweredOff',
       reboot: 'either',
       reset: 'either',
     };
@@ -111,9 +122,11 @@ export class VsphereHypervisor implements Hypervisor {
     if (before.powerState === 'poweredOff' && (action === 'reboot' || action === 'reset')) {
       return before;
     }
+    // ShutdownGuest and RebootGuest ask VMware Tools and return at once; the rest are tasks.
     const method = {
       on: 'PowerOnVM_Task',
       off: 'PowerOffVM_Task',
+      shutdown: 'ShutdownGuest',
       reset: 'ResetVM_Task',
       reboot: 'RebootGuest',
     }[action];
@@ -140,6 +153,202 @@ export class VsphereHypervisor implements Hypervisor {
       if (error instanceof HypervisorError && error.kind === 'HypervisorNotFound') return;
       throw error;
     }
+  }
+
+  async reconfigureVm(vmId: string, size: VmSize, onProgress?: () => void): Promise<HypervisorVm> {
+    const ref = await this.requireVm(vmId);
+    const disk = await this.firstDisk(ref);
+    const wantedKb = size.diskGb * 1024 * 1024;
+    if (disk && wantedKb < disk.capacityKb) {
+      throw new HypervisorError(
+        'HypervisorInvalidRequest',
+        `a disk only grows (server ${vmId} has ${Math.round(disk.capacityKb / 1048576)} GB, asked for ${size.diskGb})`,
+      );
+    }
+    await this.runTask(
+      'ReconfigVM_Task',
+      ref,
+      {
+        spec: {
+          numCPUs: size.cpus,
+          memoryMB: size.memoryMb,
+          deviceChange:
+            disk && wantedKb > disk.capacityKb
+              ? [{ operation: 'edit', device: disk.grownTo(wantedKb) }]
+              : undefined,
+        },
+      },
+      onProgress,
+    );
+    return this.describe(vmId, ref);
+  }
+
+  async createSnapshot(
+    vmId: string,
+    name: string,
+    onProgress?: () => void,
+  ): Promise<HypervisorSnapshot> {
+    const ref = await this.requireVm(vmId);
+    const existing = (await this.snapshots(ref)).find((snapshot) => snapshot.name === name);
+    if (existing) return { name, createdAt: existing.createdAt };
+    await this.runTask(
+      'CreateSnapshot_Task',
+      ref,
+      { name, description: 'taken by Berth', memory: false, quiesce: false },
+      onProgress,
+    );
+    const made = (await this.snapshots(ref)).find((snapshot) => snapshot.name === name);
+    return { name, createdAt: made?.createdAt ?? new Date().toISOString() };
+  }
+
+  async listSnapshots(vmId: string): Promise<HypervisorSnapshot[]> {
+    const ref = await this.requireVm(vmId);
+    return (await this.snapshots(ref)).map(({ name, createdAt }) => ({ name, createdAt }));
+  }
+
+  async revertSnapshot(vmId: string, name: string, onProgress?: () => void): Promise<HypervisorVm> {
+    const ref = await this.requireVm(vmId);
+    const snapshot = (await this.snapshots(ref)).find((candidate) => candidate.name === name);
+    if (!snapshot) {
+      throw new HypervisorError('HypervisorNotFound', `server ${vmId} has no snapshot ${name}`);
+    }
+    await this.runTask('RevertToSnapshot_Task', snapshot.ref, {}, onProgress);
+    return this.describe(vmId, ref);
+  }
+
+  async removeSnapshot(vmId: string, name: string, onProgress?: () => void): Promise<void> {
+    const ref = await this.findVm(vmId);
+    if (!ref) return;
+    const snapshot = (await this.snapshots(ref)).find((candidate) => candidate.name === name);
+    if (!snapshot) return;
+    try {
+      await this.runTask(
+        'RemoveSnapshot_Task',
+        snapshot.ref,
+        { removeChildren: false },
+        onProgress,
+      );
+    } catch (error) {
+      if (error instanceof HypervisorError && error.kind === 'HypervisorNotFound') return;
+      throw error;
+    }
+  }
+
+  async relocateVm(vmId: string, host: string, onProgress?: () => void): Promise<HypervisorVm> {
+    const ref = await this.requireVm(vmId);
+    const before = await this.describe(vmId, ref);
+    if (before.host === host) return before;
+    const target = (await this.listHosts()).find((candidate) => candidate.name === host);
+    if (!target) throw new HypervisorError('HypervisorNotFound', `vSphere has no host ${host}`);
+    if (target.connectionState !== 'connected' || target.inMaintenanceMode) {
+      throw new HypervisorError(
+        'HypervisorInvalidState',
+        `host ${host} takes no VMs (maintenance or not connected)`,
+      );
+    }
+    const { pool } = await this.resolveInventory();
+    await this.runTask(
+      'RelocateVM_Task',
+      ref,
+      { spec: { pool, host: new MoRef('HostSystem', target.ref) }, priority: 'defaultPriority' },
+      onProgress,
+    );
+    return this.describe(vmId, ref);
+  }
+
+  async listVms(host?: string): Promise<HypervisorVm[]> {
+    const vms = await this.client.retrieveAll('VirtualMachine', [
+      'config.extraConfig',
+      'config.template',
+      ...vmProperties,
+    ]);
+    const hostNames = new Map(
+      (await this.listHosts()).map((candidate) => [candidate.ref, candidate.name]),
+    );
+    const found: HypervisorVm[] = [];
+    for (const [key, properties] of vms) {
+      if (bool(properties.get('config.template'))) continue;
+      const vmId = extraConfig(properties.get('config.extraConfig')).get(guestinfo.vmId);
+      if (!vmId) continue;
+      const vm = toVm(vmId, key.slice(key.indexOf(':') + 1), properties, hostNames);
+      if (host === undefined || vm.host === host) found.push(vm);
+    }
+    return found;
+  }
+
+  async enterMaintenance(host: string, onProgress?: () => void): Promise<void> {
+    await this.setMaintenance(host, true, onProgress);
+  }
+
+  async exitMaintenance(host: string, onProgress?: () => void): Promise<void> {
+    await this.setMaintenance(host, false, onProgress);
+  }
+
+  private async setMaintenance(host: string, on: boolean, onProgress?: () => void): Promise<void> {
+    const target = (await this.listHosts()).find((candidate) => candidate.name === host);
+    if (!target) throw new HypervisorError('HypervisorNotFound', `vSphere has no host ${host}`);
+    if (target.inMaintenanceMode === on) return;
+    await this.runTask(
+      on ? 'EnterMaintenanceMode_Task' : 'ExitMaintenanceMode_Task',
+      new MoRef('HostSystem', target.ref),
+      // Berth moves its VMs itself (evacuation) before asking; vSphere need not wait for DRS.
+      on ? { timeout: 0, evacuatePoweredOffVms: false } : { timeout: 0 },
+      onProgress,
+    );
+  }
+
+  /** Every snapshot of a VM, flattened from vSphere's tree. */
+  private async snapshots(ref: MoRef): Promise<{ name: string; createdAt: string; ref: MoRef }[]> {
+    const info = (await this.client.retrieve([ref], 'VirtualMachine', ['snapshot']))
+      .get(ref.toString())
+      ?.get('snapshot');
+    const found: { name: string; createdAt: string; ref: MoRef }[] = [];
+    const walk = (trees: Node[]) => {
+      for (const tree of trees) {
+        const snapshot = moRef(tree, 'snapshot');
+        if (snapshot) {
+          found.push({
+            name: text(tree, 'name'),
+            createdAt: text(tree, 'createTime'),
+            ref: snapshot,
+          });
+        }
+        walk(list(tree, 'childSnapshotList'));
+      }
+    };
+    walk(list(info, 'rootSnapshotList'));
+    return found;
+  }
+
+  /** The VM's first virtual disk, and how to ask for it grown. */
+  private async firstDisk(
+    ref: MoRef,
+  ): Promise<{ capacityKb: number; grownTo: (kb: number) => Typed } | undefined> {
+    const devices = (
+      await this.client.retrieve([ref], 'VirtualMachine', ['config.hardware.device'])
+    )
+      .get(ref.toString())
+      ?.get('config.hardware.device');
+    const disk = list(devices, 'VirtualDevice').find((device) => xsiType(device) === 'VirtualDisk');
+    if (!disk) return undefined;
+    const backing = asNode(disk.backing);
+    return {
+      capacityKb: int(disk, 'capacityInKB'),
+      // The device as vSphere described it, with the new size: key, controller and backing
+      // (the disk file) identify which disk grows.
+      grownTo: (kb) =>
+        new Typed('VirtualDisk', {
+          key: int(disk, 'key'),
+          backing: new Typed(xsiType(backing) ?? 'VirtualDiskFlatVer2BackingInfo', {
+            fileName: text(backing, 'fileName'),
+            diskMode: text(backing, 'diskMode') || 'persistent',
+          }),
+          controllerKey: int(disk, 'controllerKey'),
+          unitNumber: int(disk, 'unitNumber'),
+          capacityInKB: kb,
+          capacityInBytes: kb * 1024,
+        }),
+    };
   }
 
   async listHosts(): Promise<HypervisorHost[]> {
@@ -198,12 +407,7 @@ export class VsphereHypervisor implements Hypervisor {
         'config.extraConfig',
       ])
     ).get(ref.toString());
-    const extra = new Map(
-      list(properties?.get('config.extraConfig'), 'OptionValue').map((entry) => [
-        text(entry, 'key'),
-        text(entry, 'value'),
-      ]),
-    );
+    const extra = extraConfig(properties?.get('config.extraConfig'));
     if (
       text(properties?.get('config.instanceUuid')) !== spec.vmId ||
       extra.get(guestinfo.vmId) !== spec.vmId
@@ -247,23 +451,20 @@ export class VsphereHypervisor implements Hypervisor {
     const properties = (await this.client.retrieve([ref], 'VirtualMachine', vmProperties)).get(
       ref.toString(),
     );
-    if (!properties)
+    if (!properties) {
       throw new HypervisorError('HypervisorNotFound', `vSphere VM ${ref.value} is gone`);
+    }
     const host = moRef(properties.get('runtime.host'));
-    const hostName = host
-      ? text(
-          (await this.client.retrieve([host], 'HostSystem', ['name']))
-            .get(host.toString())
-            ?.get('name'),
-        )
-      : undefined;
-    return {
-      vmId,
-      ref: ref.value,
-      powerState:
-        text(properties.get('runtime.powerState')) === 'poweredOn' ? 'poweredOn' : 'poweredOff',
-      host: hostName || undefined,
-    };
+    const hostNames = new Map<string, string>();
+    if (host) {
+      const name = text(
+        (await this.client.retrieve([host], 'HostSystem', ['name']))
+          .get(host.toString())
+          ?.get('name'),
+      );
+      hostNames.set(host.value, name);
+    }
+    return toVm(vmId, ref.value, properties, hostNames);
   }
 
   /**
@@ -409,6 +610,30 @@ function option(key: string, value: string): Typed {
 function subnetMask(prefixLength: number): string {
   const bits = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
   return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 255).join('.');
+}
+
+function toVm(
+  vmId: string,
+  ref: string,
+  properties: Properties,
+  hostNames: Map<string, string>,
+): HypervisorVm {
+  const host = moRef(properties.get('runtime.host'));
+  return {
+    vmId,
+    ref,
+    powerState:
+      text(properties.get('runtime.powerState')) === 'poweredOn' ? 'poweredOn' : 'poweredOff',
+    host: host ? hostNames.get(host.value) : undefined,
+    cpus: int(properties.get('config.hardware.numCPU')),
+    memoryMb: int(properties.get('config.hardware.memoryMB')),
+  };
+}
+
+function extraConfig(node: Node | undefined): Map<string, string> {
+  return new Map(
+    list(node, 'OptionValue').map((entry) => [text(entry, 'key'), text(entry, 'value')]),
+  );
 }
 
 function toHost(ref: MoRef, properties: Properties): HypervisorHost {

@@ -25,6 +25,10 @@ export enum OperationKindEnum {
   POWER_OFF = 'power-off',
   REBOOT = 'reboot',
   RESET = 'reset',
+  EVACUATE_HOST = 'evacuate-host',
+  RETURN_HOST = 'return-host',
+  MIGRATE_VM = 'migrate-vm',
+  FAILOVER_HOST = 'failover-host',
 }
 registerEnumType(OperationKindEnum, { name: 'OperationKind' });
 
@@ -35,13 +39,21 @@ export const operationEnumsMatchDomain: [
   Same<`${OperationStatusEnum}`, OperationStatus>,
 ] = [true, true];
 
-@ObjectType('Operation', { description: 'Work started on a site, with progress to follow' })
+@ObjectType('Operation', {
+  description: 'Work started on a site, or on the fleet (operators), with progress to follow',
+})
 export class OperationModel {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => ID)
-  siteId!: string;
+  @Field(() => ID, { nullable: true, description: 'The site; null for a fleet operation' })
+  siteId!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "A fleet operation's host or VM; null for a site's operations",
+  })
+  target!: string | null;
 
   @Field(() => OperationKindEnum)
   kind!: OperationKindEnum;

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Args, ID, Query, Resolver, Subscription } from '@nestjs/graphql';
-import { type Principal } from '../../../libs/auth/principal';
+import { isOperator, type Principal } from '../../../libs/auth/principal';
 import { forkEm, type Orm } from '../../../libs/db/orm';
 import { Operation } from '../../../libs/domain';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
@@ -65,11 +65,18 @@ export class OperationsResolver {
     });
   }
 
-  /** The operation if the caller may see it: work on someone else's site reads as absent. */
+  /**
+   * The operation if the caller may see it: work on someone else's site reads as absent, and so
+   * does fleet work (no site) to anyone but an operator.
+   */
   private async visibleOperation(principal: Principal, id: string): Promise<OperationModel | null> {
     this.access.requireScope(principal, 'sites:read');
     const operation = await forkEm(this.orm).findOne(Operation, { id });
-    if (!operation || !(await this.access.canAdminister(principal, operation.siteId))) return null;
-    return toOperationModel(operation);
+    if (!operation) return null;
+    const visible =
+      operation.siteId === null
+        ? isOperator(principal)
+        : await this.access.canAdminister(principal, operation.siteId);
+    return visible ? toOperationModel(operation) : null;
   }
 }

@@ -108,6 +108,7 @@ export class SiteChangesService {
     principal: Principal,
     change: SiteChange,
   ): Promise<IllegalTransitionError | undefined> {
+    if (operation.siteId === null) throw new Error(`operation ${operation.id} has no site`);
     try {
       await this.temporal.workflow
         .getHandle(siteWorkflowId(operation.siteId))

@@ -51,6 +51,7 @@ export function toOperationModel(operation: Operation): OperationModel {
   return Object.assign(new OperationModel(), {
     id: operation.id,
     siteId: operation.siteId,
+    target: operation.target,
     kind: operation.kind as OperationKindEnum,
     status: operation.status as OperationStatusEnum,
     progress: operation.progress,

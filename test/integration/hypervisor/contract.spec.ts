@@ -171,6 +171,88 @@ describe.each(['simulated', 'vsphere'] as const)('the Hypervisor contract: %s', 
     expect(await subject.count(huge.vmId)).toBe(0);
   });
 
+  it.skipIf(skip)('shuts a guest down, and a shut-down VM stays off', async () => {
+    const { vmId } = await hypervisor.createVm(spec());
+    expect((await hypervisor.power(vmId, 'shutdown')).powerState).toBe('poweredOff');
+    expect((await hypervisor.power(vmId, 'shutdown')).powerState).toBe('poweredOff');
+  });
+
+  it.skipIf(skip)('grows a VM, and refuses to shrink its disk', async () => {
+    const { vmId } = await hypervisor.createVm(spec());
+    await hypervisor.power(vmId, 'off');
+    const grown = await hypervisor.reconfigureVm(vmId, { cpus: 2, memoryMb: 2048, diskGb: 20 });
+    expect(grown).toMatchObject({ cpus: 2, memoryMb: 2048 });
+    const error = await refusal(
+      hypervisor.reconfigureVm(vmId, { cpus: 2, memoryMb: 2048, diskGb: 5 }),
+    );
+    expect(error).toMatchObject({ kind: 'HypervisorInvalidRequest', retryable: false });
+  });
+
+  it.skipIf(skip)('takes, lists, reverts to and removes snapshots, idempotently', async () => {
+    const { vmId } = await hypervisor.createVm(spec());
+    await hypervisor.power(vmId, 'off');
+    const taken = await hypervisor.createSnapshot(vmId, 'before-upgrade');
+    expect((await hypervisor.createSnapshot(vmId, 'before-upgrade')).name).toBe(taken.name);
+    expect((await hypervisor.listSnapshots(vmId)).map((snapshot) => snapshot.name)).toEqual([
+      'before-upgrade',
+    ]);
+    await hypervisor.reconfigureVm(vmId, { cpus: 4, memoryMb: 4096, diskGb: 10 });
+    const reverted = await hypervisor.revertSnapshot(vmId, 'before-upgrade');
+    expect(reverted.vmId).toBe(vmId);
+    // vSphere restores the hardware with the snapshot; vcsim's RevertToSnapshot_Task only moves
+    // its current-snapshot pointer, so the size is checked where the simulation keeps it.
+    if (name === 'simulated') expect(reverted).toMatchObject({ cpus: 1, memoryMb: 1024 });
+    const missing = await refusal(hypervisor.revertSnapshot(vmId, 'no-such-snapshot'));
+    expect(missing).toMatchObject({ kind: 'HypervisorNotFound', retryable: false });
+    await hypervisor.removeSnapshot(vmId, 'before-upgrade');
+    await hypervisor.removeSnapshot(vmId, 'before-upgrade');
+    expect(await hypervisor.listSnapshots(vmId)).toEqual([]);
+  });
+
+  it.skipIf(skip)(
+    'moves a running VM to another host, and a repeated move is a no-op',
+    async () => {
+      const vm = await hypervisor.createVm(spec());
+      const hosts = await hypervisor.listHosts();
+      const other = hosts.find((host) => host.name !== vm.host)!.name;
+      const moved = await hypervisor.relocateVm(vm.vmId, other);
+      expect(moved).toMatchObject({ host: other, powerState: 'poweredOn' });
+      expect((await hypervisor.relocateVm(vm.vmId, other)).host).toBe(other);
+      expect((await hypervisor.listVms(other)).map((listed) => listed.vmId)).toContain(vm.vmId);
+      expect((await hypervisor.listVms(vm.host)).map((listed) => listed.vmId)).not.toContain(
+        vm.vmId,
+      );
+      const nowhere = await refusal(hypervisor.relocateVm(vm.vmId, 'no-such-host'));
+      expect(nowhere).toMatchObject({ kind: 'HypervisorNotFound', retryable: false });
+    },
+  );
+
+  it.skipIf(skip)(
+    'takes a host in and out of maintenance; a host in maintenance takes no VMs',
+    async () => {
+      const vm = await hypervisor.createVm(spec());
+      const other = (await hypervisor.listHosts()).find((host) => host.name !== vm.host)!.name;
+      await hypervisor.enterMaintenance(other);
+      await hypervisor.enterMaintenance(other);
+      try {
+        expect((await hypervisor.listHosts()).find((host) => host.name === other)).toMatchObject({
+          inMaintenanceMode: true,
+        });
+        const refused = await refusal(hypervisor.relocateVm(vm.vmId, other));
+        expect(refused).toMatchObject({ kind: 'HypervisorInvalidState', retryable: false });
+        for (let i = 0; i < 2; i++) {
+          expect((await hypervisor.createVm(spec())).host).not.toBe(other);
+        }
+      } finally {
+        await hypervisor.exitMaintenance(other);
+        await hypervisor.exitMaintenance(other);
+      }
+      expect((await hypervisor.listHosts()).find((host) => host.name === other)).toMatchObject({
+        inMaintenanceMode: false,
+      });
+    },
+  );
+
   it.skipIf(skip)(
     'makes one VM when two attempts race, and the loser can retry into it',
     async () => {

@@ -6,6 +6,7 @@ import { Migration20261125133831_warm_pool } from './Migration20261125133831_war
 import { Migration20261125135955_billing_reference } from './Migration20261125135955_billing_reference';
 import { Migration20261125143150_site_list_index } from './Migration20261125143150_site_list_index';
 import { Migration20261125154302_simulated_host } from './Migration20261125154302_simulated_host';
+import { Migration20261125155428_fleet } from './Migration20261125155428_fleet';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -20,4 +21,5 @@ export const postgresqlMigrations: MigrationObject[] = [
     class: Migration20261125143150_site_list_index,
   },
   { name: 'Migration20261125154302_simulated_host', class: Migration20261125154302_simulated_host },
+  { name: 'Migration20261125155428_fleet', class: Migration20261125155428_fleet },
 ];

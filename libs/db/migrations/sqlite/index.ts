@@ -6,6 +6,7 @@ import { Migration20261125133821_warm_pool } from './Migration20261125133821_war
 import { Migration20261125135950_billing_reference } from './Migration20261125135950_billing_reference';
 import { Migration20261125143148_site_list_index } from './Migration20261125143148_site_list_index';
 import { Migration20261125154303_simulated_host } from './Migration20261125154303_simulated_host';
+import { Migration20261125155429_fleet } from './Migration20261125155429_fleet';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
@@ -20,4 +21,5 @@ export const sqliteMigrations: MigrationObject[] = [
     class: Migration20261125143148_site_list_index,
   },
   { name: 'Migration20261125154303_simulated_host', class: Migration20261125154303_simulated_host },
+  { name: 'Migration20261125155429_fleet', class: Migration20261125155429_fleet },
 ];
