@@ -2,6 +2,7 @@ import { type BerthConfig } from '../libs/config';
 import { type Orm } from '../libs/db/orm';
 import { type Logger } from '../libs/logger';
 import { createAnsibleActivities } from './ansible/activities';
+import { createFleetActivities } from './fleet/activities';
 import { createAnsible } from './ansible/create-ansible';
 import { createHypervisorActivities } from './hypervisor/activities';
 import { createHypervisor } from './hypervisor/create-hypervisor';
@@ -26,6 +27,7 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
     }),
     ...createAnsibleActivities({ ansible }),
     ...createPoolActivities({ orm: deps.orm }),
+    ...createFleetActivities({ hypervisor, orm: deps.orm }),
   };
   return { activities, close: () => hypervisor.close() };
 }

@@ -52,11 +52,13 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
   await records.recordVm({ vmId, siteId, ...input.size, image: input.image });
 
   await progress(25, 'creating server');
-  const { ref } = await hypervisor.createVm({ vmId, siteId, ...addresses, ...input.size });
+  // `host` is absent from results recorded before hosts were tracked: undefined leaves it unset.
+  const { ref, host } = await hypervisor.createVm({ vmId, siteId, ...addresses, ...input.size });
   await records.setVmStatus({
     vmId,
     status: 'installing',
     hypervisorRef: ref,
+    host,
     summary: `server ${addresses.hostname} created as ${ref}`,
   });
 

@@ -25,7 +25,7 @@ export function createHypervisorActivities(deps: {
   secretKey: Buffer;
   publicUrl: string;
 }) {
-  async function createVm(input: CreateVmInput): Promise<{ ref: string }> {
+  async function createVm(input: CreateVmInput): Promise<{ ref: string; host: string | null }> {
     const alive = heartbeat();
     try {
       const vm = await deps.hypervisor.createVm(
@@ -39,7 +39,7 @@ export function createHypervisorActivities(deps: {
         },
         alive,
       );
-      return { ref: vm.ref };
+      return { ref: vm.ref, host: vm.host ?? null };
     } catch (error) {
       throw hypervisorFailure(`creating server ${input.vmId} failed`, error);
     }

@@ -91,6 +91,8 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     vmId: string;
     status: VmStatus;
     hypervisorRef?: string;
+    /** The host the hypervisor put it on. */
+    host?: string | null;
     summary: string;
   }): Promise<void> {
     await forkEm(deps.orm).transactional(async (em) => {
@@ -99,6 +101,7 @@ export function createRecordsActivities(deps: { orm: Orm }) {
       if (vm.status === input.status && input.hypervisorRef === undefined) return;
       vm.status = input.status;
       if (input.hypervisorRef !== undefined) vm.hypervisorRef = input.hypervisorRef;
+      if (input.host !== undefined) vm.host = input.host;
       // Pool VMs have no site yet, and so no audit log to write to.
       if (vm.siteId !== null) {
         await appendOnce(em, event(vm.siteId, `vm.${input.status}`, input.summary));

@@ -16,6 +16,7 @@ import { queryLimitsPlugin } from './graphql/query-limits.plugin';
 import { queryLimitRules } from './graphql/query-limits.rules';
 import { SecurityHeadersModule } from './graphql/security-headers.module';
 import { HealthModule } from './health/health.module';
+import { FleetModule } from './fleet/fleet.module';
 import { OperationsModule } from './operations/operations.module';
 import { createSiteChildLoaders } from './sites/site-children.loader';
 import { SitesModule } from './sites/sites.module';
@@ -49,7 +50,7 @@ function bearerOf(params: Record<string, unknown> | undefined): string | undefin
 }
 
 /** The GraphQL schema's modules, also used to print schema.graphql. */
-export const graphqlModules = [SitesModule, OperationsModule];
+export const graphqlModules = [SitesModule, OperationsModule, FleetModule];
 
 @Module({})
 export class AppModule {

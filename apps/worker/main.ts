@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../../libs/config';
 import { openOrm } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
 import { berthDataConverter } from '../../libs/temporal/data-converter';
+import { ensureHostWatchSchedule } from '../../libs/temporal/host-watch-schedule';
 import { ensurePoolSchedules } from '../../libs/temporal/pool-schedules';
 import { TemporalPinoLogger } from '../../libs/temporal/runtime-logger';
 import { createBerthWorker } from './worker';
@@ -21,14 +22,13 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const berth = await createBerthWorker({ config, orm, log, connection });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
-  await ensurePoolSchedules(
-    new Client({
-      connection: clientConnection,
-      namespace: config.temporal.namespace,
-      dataConverter: berthDataConverter(config),
-    }),
-    config,
-  );
+  const client = new Client({
+    connection: clientConnection,
+    namespace: config.temporal.namespace,
+    dataConverter: berthDataConverter(config),
+  });
+  await ensurePoolSchedules(client, config);
+  await ensureHostWatchSchedule(client, config);
   await clientConnection.close();
   log.info(
     { taskQueue: config.temporal.taskQueue, temporal: config.temporal.address },

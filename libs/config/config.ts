@@ -66,6 +66,7 @@ export interface BerthConfig {
     readonly refillSettleSeconds: number;
   };
   readonly simulated: { readonly installDelayMs: number; readonly ansibleTaskMs: number };
+  readonly fleet: { readonly hostWatchSeconds: number };
   readonly worker: { readonly shutdownGraceSeconds: number };
 }
 
@@ -232,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       refillMinutes: v.poolRefillMinutes!,
       refillSettleSeconds: v.poolRefillSettleSeconds!,
     },
+    fleet: { hostWatchSeconds: v.hostWatchSeconds! },
     simulated: {
       installDelayMs: v.simulatedInstallDelayMs!,
       ansibleTaskMs: v.simulatedAnsibleTaskMs!,

@@ -249,6 +249,12 @@ export const settings = {
     default: '15',
     schema: z.coerce.number().int().min(0).max(3600),
   },
+  hostWatchSeconds: {
+    env: 'BERTH_HOST_WATCH_SECONDS',
+    description: "How often a schedule reads the hypervisor hosts' state and capacity",
+    default: '60',
+    schema: positiveInt.min(5).max(3600),
+  },
   installTimeoutSeconds: {
     env: 'BERTH_INSTALL_TIMEOUT_SECONDS',
     description: "How long provisioning waits for a new server's install callback",

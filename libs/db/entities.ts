@@ -1,4 +1,13 @@
-import { NetworkConfig, Operation, Service, Site, SiteEvent, SiteRole, Vm } from '../domain';
+import {
+  HypervisorHostRow,
+  NetworkConfig,
+  Operation,
+  Service,
+  Site,
+  SiteEvent,
+  SiteRole,
+  Vm,
+} from '../domain';
 import { SimulatedHost } from '../../activities/hypervisor/simulated/simulated-host.entity';
 import { SimulatedSnapshot } from '../../activities/hypervisor/simulated/simulated-snapshot.entity';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
@@ -15,6 +24,7 @@ export const entities = [
   SiteRole,
   SiteEvent,
   Operation,
+  HypervisorHostRow,
   SimulatedVm,
   SimulatedHost,
   SimulatedSnapshot,

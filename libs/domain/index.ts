@@ -1,3 +1,4 @@
+export * from './hypervisor-host.entity';
 export * from './network-config.entity';
 export * from './operation.entity';
 export * from './service.entity';

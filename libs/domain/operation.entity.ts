@@ -90,7 +90,8 @@ export class Operation {
 
   constructor(fields: {
     id: string;
-    siteId: string;
+    siteId: string | null;
+    target?: string | null;
     kind: OperationKind;
     workflowId: string;
     requestedBy?: string;
@@ -99,6 +100,7 @@ export class Operation {
   }) {
     this.id = fields.id;
     this.siteId = fields.siteId;
+    this.target = fields.target ?? null;
     this.kind = fields.kind;
     this.workflowId = fields.workflowId;
     this.requestedBy = fields.requestedBy ?? 'system';

@@ -5,16 +5,27 @@ export const siteWorkflowId = (siteId: string): string => `site/${siteId}`;
 export const provisionWorkflowId = (vmId: string): string => `provision/${vmId}`;
 export const poolRefillWorkflowId = (image: string): string => `pool/${image}`;
 export const poolScheduleId = (image: string): string => `pool-refill/${image}`;
+/** Fleet operations: one evacuation per host at a time; moves and returns by operation. */
+export const hostEvacuationWorkflowId = (host: string): string => `host-evacuation/${host}`;
+export const hostReturnWorkflowId = (operationId: string): string => `host-return/${operationId}`;
+export const vmMoveWorkflowId = (operationId: string): string => `vm-move/${operationId}`;
+export const hostWatchWorkflowId = 'host-watch';
+export const hostWatchScheduleId = 'host-watch';
 
 /** Task queues. */
 export const defaultTaskQueue = 'berth';
 
-/** Search attributes that let operators find every workflow of a site in the Temporal UI. */
+/**
+ * Search attributes that let operators find every workflow of a site, and every fleet operation
+ * on a host, in the Temporal UI.
+ */
 export const searchAttributes = {
   siteId: defineSearchAttributeKey('BerthSiteId', SearchAttributeType.KEYWORD),
   hostname: defineSearchAttributeKey('BerthHostname', SearchAttributeType.KEYWORD),
   owner: defineSearchAttributeKey('BerthOwner', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('BerthStatus', SearchAttributeType.KEYWORD),
+  /** The hypervisor host a fleet operation works on. */
+  hypervisorHost: defineSearchAttributeKey('BerthHypervisorHost', SearchAttributeType.KEYWORD),
 } as const;
 
 /** `Name=Type` pairs, as the Temporal CLI's --search-attribute flag takes them. */

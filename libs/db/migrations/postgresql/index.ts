@@ -7,6 +7,7 @@ import { Migration20261125135955_billing_reference } from './Migration2026112513
 import { Migration20261125143150_site_list_index } from './Migration20261125143150_site_list_index';
 import { Migration20261125154302_simulated_host } from './Migration20261125154302_simulated_host';
 import { Migration20261125155428_fleet } from './Migration20261125155428_fleet';
+import { Migration20261125155840_hypervisor_host } from './Migration20261125155840_hypervisor_host';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -22,4 +23,8 @@ export const postgresqlMigrations: MigrationObject[] = [
   },
   { name: 'Migration20261125154302_simulated_host', class: Migration20261125154302_simulated_host },
   { name: 'Migration20261125155428_fleet', class: Migration20261125155428_fleet },
+  {
+    name: 'Migration20261125155840_hypervisor_host',
+    class: Migration20261125155840_hypervisor_host,
+  },
 ];

@@ -7,6 +7,7 @@ import { Migration20261125135950_billing_reference } from './Migration2026112513
 import { Migration20261125143148_site_list_index } from './Migration20261125143148_site_list_index';
 import { Migration20261125154303_simulated_host } from './Migration20261125154303_simulated_host';
 import { Migration20261125155429_fleet } from './Migration20261125155429_fleet';
+import { Migration20261125155840_hypervisor_host } from './Migration20261125155840_hypervisor_host';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
@@ -22,4 +23,8 @@ export const sqliteMigrations: MigrationObject[] = [
   },
   { name: 'Migration20261125154303_simulated_host', class: Migration20261125154303_simulated_host },
   { name: 'Migration20261125155429_fleet', class: Migration20261125155429_fleet },
+  {
+    name: 'Migration20261125155840_hypervisor_host',
+    class: Migration20261125155840_hypervisor_host,
+  },
 ];

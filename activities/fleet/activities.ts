@@ -1,0 +1,166 @@
+import { Context } from '@temporalio/activity';
+import { type Orm, forkEm } from '../../libs/db/orm';
+import { HypervisorHostRow, SiteEvent, Vm } from '../../libs/domain';
+import { failure } from '../../libs/failures';
+import { hypervisorFailure } from '../hypervisor/activities';
+import { type Hypervisor, type HypervisorHost } from '../hypervisor/port';
+
+export interface HostVm {
+  vmId: string;
+  /** Null for a warm-pool VM. */
+  siteId: string | null;
+  memoryMb: number;
+}
+
+/**
+ * The activities of fleet operations (evacuation, migration, maintenance): what runs where,
+ * where a VM should go, moving it, and recording where it went. Each is idempotent: a move to
+ * where the VM already is changes nothing, and its audit event is written once per operation.
+ */
+export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }) {
+  const { hypervisor } = deps;
+
+  async function call<T>(what: string, work: (alive: () => void) => Promise<T>): Promise<T> {
+    const context = Context.current();
+    context.heartbeat();
+    try {
+      return await work(() => context.heartbeat());
+    } catch (error) {
+      throw hypervisorFailure(what, error);
+    }
+  }
+
+  /** Berth's VMs on a host, as the hypervisor sees them, with their sites from the read model. */
+  async function listHostVms(input: { host: string }): Promise<HostVm[]> {
+    const vms = await call(`listing the VMs of ${input.host}`, () =>
+      hypervisor.listVms(input.host),
+    );
+    const rows = await forkEm(deps.orm).find(Vm, { id: { $in: vms.map((vm) => vm.vmId) } });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return vms
+      .map((vm) => ({
+        vmId: vm.vmId,
+        siteId: byId.get(vm.vmId)?.siteId ?? null,
+        memoryMb: vm.memoryMb ?? byId.get(vm.vmId)?.memoryMb ?? 0,
+      }))
+      .sort((a, b) => a.vmId.localeCompare(b.vmId));
+  }
+
+  async function listHosts(): Promise<HypervisorHost[]> {
+    return call('listing hosts', () => hypervisor.listHosts());
+  }
+
+  /**
+   * Where a VM should go: a connected host outside maintenance, not excluded, with room for it;
+   * hosts that already run another VM of the same site come last (a site's production and test
+   * servers apart), then the one with the most free memory.
+   */
+  async function chooseHost(input: { vmId: string; exclude: string[] }): Promise<string> {
+    const em = forkEm(deps.orm);
+    const vm = await em.findOne(Vm, input.vmId);
+    const memoryMb = vm?.memoryMb ?? 0;
+    const siblings = vm?.siteId
+      ? (await em.find(Vm, { siteId: vm.siteId, id: { $ne: vm.id } })).map((row) => row.host)
+      : [];
+    const hosts = await listHosts();
+    const [best] = hosts
+      .filter((host) => host.connectionState === 'connected' && !host.inMaintenanceMode)
+      .filter((host) => !input.exclude.includes(host.name))
+      .filter((host) => host.memoryMb - host.memoryUsedMb >= memoryMb)
+      .sort(
+        (a, b) =>
+          Number(siblings.includes(a.name)) - Number(siblings.includes(b.name)) ||
+          b.memoryMb - b.memoryUsedMb - (a.memoryMb - a.memoryUsedMb),
+      );
+    if (!best) {
+      throw failure('NoCapacity', `no host can take server ${input.vmId} (${memoryMb} MB)`);
+    }
+    return best.name;
+  }
+
+  /** Live-migrates a VM; when it is already on the host, nothing happens. */
+  async function migrateVm(input: { vmId: string; host: string }): Promise<{ host: string }> {
+    const vm = await call(`moving server ${input.vmId} to ${input.host}`, (alive) =>
+      hypervisor.relocateVm(input.vmId, input.host, alive),
+    );
+    return { host: vm.host ?? input.host };
+  }
+
+  /** Records where a VM runs now, with one audit event on its site per operation. */
+  async function recordVmHost(input: {
+    vmId: string;
+    host: string;
+    operationId: string;
+    actor: string;
+  }): Promise<void> {
+    await forkEm(deps.orm).transactional(async (em) => {
+      const vm = await em.findOne(Vm, input.vmId);
+      if (!vm) return;
+      const from = vm.host;
+      vm.host = input.host;
+      if (vm.siteId === null) return;
+      const dedupeKey = `migrate/${input.operationId}/${input.vmId}`;
+      if (await em.findOne(SiteEvent, { dedupeKey })) return;
+      const { workflowExecution } = Context.current().info;
+      em.persist(
+        new SiteEvent({
+          siteId: vm.siteId,
+          actor: input.actor,
+          action: 'vm.migrated',
+          summary: `server moved ${from ? `from ${from} ` : ''}to ${input.host}`,
+          workflowId: workflowExecution?.workflowId ?? null,
+          runId: workflowExecution?.runId ?? null,
+          dedupeKey,
+        }),
+      );
+    });
+  }
+
+  async function setMaintenance(input: { host: string; on: boolean }): Promise<void> {
+    await call(`${input.on ? 'entering' : 'leaving'} maintenance on ${input.host}`, (alive) =>
+      input.on
+        ? hypervisor.enterMaintenance(input.host, alive)
+        : hypervisor.exitMaintenance(input.host, alive),
+    );
+  }
+
+  /**
+   * Reads every host from the hypervisor into the read model (the api's `hosts` query) and
+   * returns them; hosts the hypervisor no longer lists are removed.
+   */
+  async function syncHosts(): Promise<HypervisorHost[]> {
+    const hosts = await listHosts();
+    await forkEm(deps.orm).transactional(async (em) => {
+      const seenAt = new Date();
+      await em.upsertMany(
+        HypervisorHostRow,
+        hosts.map((host) => ({
+          name: host.name,
+          connectionState: host.connectionState,
+          inMaintenanceMode: host.inMaintenanceMode,
+          cpuCores: host.cpuCores,
+          cpuMhz: host.cpuMhz,
+          cpuUsedMhz: host.cpuUsedMhz,
+          memoryMb: host.memoryMb,
+          memoryUsedMb: host.memoryUsedMb,
+          vmCount: host.vmCount,
+          seenAt,
+        })),
+      );
+      await em.nativeDelete(HypervisorHostRow, { name: { $nin: hosts.map((host) => host.name) } });
+    });
+    return hosts;
+  }
+
+  return {
+    listHostVms,
+    listHosts,
+    syncHosts,
+    chooseHost,
+    migrateVm,
+    recordVmHost,
+    setMaintenance,
+  };
+}
+
+export type FleetActivities = ReturnType<typeof createFleetActivities>;
