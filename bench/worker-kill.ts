@@ -26,10 +26,12 @@ const sites = 100;
 const killAtVms = 40;
 const installMs = '2000';
 const readyTimeoutMs = 5 * 60_000;
-/** No site settling for this long means the rest wait on a timeout (longest retry gap: 30 s). */
-// Longer than one install-wait attempt (two minutes), which is what a wait lost with the killed
-// worker takes to come back.
-const stallMs = 150_000;
+/**
+ * No site settling for this long means the rest are stuck: well beyond the longest retry gap
+ * (30 s) and one install-wait attempt (30 s), which is what a wait lost with the killed worker
+ * takes to come back.
+ */
+const stallMs = 90_000;
 const workerEnv = {
   BERTH_SIMULATED_INSTALL_MS: installMs,
   BERTH_POOL_TARGETS: 'debian-12=0',
