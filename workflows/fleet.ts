@@ -1,7 +1,16 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  proxyActivities,
+  startChild,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { FleetActivities, HostVm } from '../activities/fleet/activities';
 import type { RecordsActivities } from '../activities/records/activities';
 import { describeFailure } from '../libs/failures';
+import { hostFailoverWorkflowId, searchAttributes } from '../libs/temporal/names';
 import { databaseCalls, hypervisorCall } from './activity-options';
 
 export interface FleetOperationInput {
@@ -136,13 +145,59 @@ async function asOperation(
 
 /**
  * Reads the hosts' state and capacity into the read model; run by the `host-watch` schedule.
- * (Failover of hosts found lost comes with issue #4's failover work.)
+ * A host found lost (connected when last read, not now) gets a failover, one per host at a time.
  */
-export async function watchHosts(): Promise<{ hosts: number; notConnected: string[] }> {
+export async function watchHosts(): Promise<{ hosts: number; lost: string[] }> {
   const fleet = proxyActivities<FleetActivities>(hypervisorCall);
-  const hosts = await fleet.syncHosts();
-  return {
-    hosts: hosts.length,
-    notConnected: hosts.filter((host) => host.connectionState !== 'connected').map((h) => h.name),
-  };
+  const { hosts, lost } = await fleet.syncHosts();
+  for (const host of lost) {
+    try {
+      await startChild(failoverHost, {
+        workflowId: hostFailoverWorkflowId(host),
+        args: [{ host }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [{ key: searchAttributes.hypervisorHost, value: host }],
+      });
+    } catch (error) {
+      // Already failing over: that run takes every VM the read model has on the host.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+  return { hosts: hosts.length, lost };
+}
+
+/**
+ * Failover of a lost host: every VM the read model has on it is moved to the best healthy host
+ * and started there, and its site's people are told (audit event and queued notification). Runs
+ * as `host-failover/<host>` with an Operation of its own; idempotent per VM, like an evacuation.
+ */
+export async function failoverHost(input: { host: string }): Promise<void> {
+  const operationId = uuid4();
+  const fleet = proxyActivities<FleetActivities>(hypervisorCall);
+  await fleet.openFleetOperation({
+    operationId,
+    kind: 'failover-host',
+    target: input.host,
+    workflowId: workflowInfo().workflowId,
+  });
+  await asOperation(operationId, async (records) => {
+    const vms = await fleet.listRecordedHostVms({ host: input.host });
+    let done = 0;
+    for (let i = 0; i < vms.length; i += parallelMoves) {
+      await Promise.all(
+        vms.slice(i, i + parallelMoves).map(async (vm) => {
+          const to = await fleet.chooseHost({ vmId: vm.vmId, exclude: [input.host] });
+          const { host } = await fleet.migrateVm({ vmId: vm.vmId, host: to });
+          await fleet.recordVmHost({ vmId: vm.vmId, host, operationId, actor: 'system' });
+          await fleet.restartAndNotify({ vmId: vm.vmId, from: input.host, to: host, operationId });
+          done++;
+          await records.reportProgress({
+            operationId,
+            progress: 5 + Math.floor((90 * done) / vms.length),
+            step: `restarted ${done} of ${vms.length} VMs of ${input.host}`,
+          });
+        }),
+      );
+    }
+  });
 }

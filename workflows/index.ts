@@ -1,4 +1,4 @@
-export { evacuateHost, moveVm, returnHostToService, watchHosts } from './fleet';
+export { evacuateHost, failoverHost, moveVm, returnHostToService, watchHosts } from './fleet';
 export { provisionVm } from './provision-vm';
 export { refillPool } from './refill-pool';
 export { site } from './site';

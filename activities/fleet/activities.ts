@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { type Orm, forkEm } from '../../libs/db/orm';
-import { HypervisorHostRow, SiteEvent, Vm } from '../../libs/domain';
+import { randomUUID } from 'node:crypto';
+import { HypervisorHostRow, Notification, Operation, Site, SiteEvent, Vm } from '../../libs/domain';
 import { failure } from '../../libs/failures';
 import { hypervisorFailure } from '../hypervisor/activities';
 import { type Hypervisor, type HypervisorHost } from '../hypervisor/port';
@@ -128,9 +129,18 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
    * Reads every host from the hypervisor into the read model (the api's `hosts` query) and
    * returns them; hosts the hypervisor no longer lists are removed.
    */
-  async function syncHosts(): Promise<HypervisorHost[]> {
+  async function syncHosts(): Promise<{ hosts: HypervisorHost[]; lost: string[] }> {
     const hosts = await listHosts();
+    let lost: string[] = [];
     await forkEm(deps.orm).transactional(async (em) => {
+      // Lost: not connected now, and connected (or never seen) when last read.
+      const before = new Map(
+        (await em.find(HypervisorHostRow, {})).map((row) => [row.name, row.connectionState]),
+      );
+      lost = hosts
+        .filter((host) => host.connectionState !== 'connected')
+        .filter((host) => (before.get(host.name) ?? 'connected') === 'connected')
+        .map((host) => host.name);
       const seenAt = new Date();
       await em.upsertMany(
         HypervisorHostRow,
@@ -149,13 +159,93 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
       );
       await em.nativeDelete(HypervisorHostRow, { name: { $nin: hosts.map((host) => host.name) } });
     });
-    return hosts;
+    return { hosts, lost };
+  }
+
+  /** Opens the Operation of a fleet operation Berth starts itself (failover); idempotent. */
+  async function openFleetOperation(input: {
+    operationId: string;
+    kind: 'failover-host';
+    target: string;
+    workflowId: string;
+  }): Promise<void> {
+    const em = forkEm(deps.orm);
+    if (await em.findOne(Operation, input.operationId)) return;
+    await em.persistAndFlush(
+      new Operation({
+        id: input.operationId,
+        siteId: null,
+        target: input.target,
+        kind: input.kind,
+        workflowId: input.workflowId,
+        requestedBy: 'system',
+      }),
+    );
+  }
+
+  /** Berth's VMs on a host by the read model: a lost host cannot be asked what it runs. */
+  async function listRecordedHostVms(input: { host: string }): Promise<HostVm[]> {
+    const vms = await forkEm(deps.orm).find(Vm, { host: input.host }, { orderBy: { id: 'asc' } });
+    return vms.map((vm) => ({ vmId: vm.id, siteId: vm.siteId, memoryMb: vm.memoryMb }));
+  }
+
+  /**
+   * Starts a failed-over VM on its new host (a no-op when it runs), and tells its site's people:
+   * an audit event and a queued notification, once per operation.
+   */
+  async function restartAndNotify(input: {
+    vmId: string;
+    from: string;
+    to: string;
+    operationId: string;
+  }): Promise<void> {
+    await call(`starting server ${input.vmId} on ${input.to}`, (alive) =>
+      hypervisor.power(input.vmId, 'on', alive),
+    );
+    await forkEm(deps.orm).transactional(async (em) => {
+      const vm = await em.findOne(Vm, input.vmId);
+      if (!vm?.siteId) return;
+      const site = await em.findOne(Site, vm.siteId);
+      if (!site) return;
+      const dedupeKey = `failover/${input.operationId}/${input.vmId}`;
+      if (await em.findOne(Notification, { dedupeKey })) return;
+      const summary = `host ${input.from} was lost; the server was restarted on ${input.to}`;
+      const { workflowExecution } = Context.current().info;
+      em.persist(
+        new SiteEvent({
+          siteId: site.id,
+          actor: 'system',
+          action: 'vm.failed-over',
+          summary,
+          workflowId: workflowExecution?.workflowId ?? null,
+          runId: workflowExecution?.runId ?? null,
+          dedupeKey,
+        }),
+      );
+      em.persist(
+        new Notification({
+          id: randomUUID(),
+          siteId: site.id,
+          kind: 'host-failover',
+          recipients: site.contactEmail,
+          subject: `Your server for ${site.name} was restarted on another host`,
+          body:
+            `The hypervisor host that ran the server of ${site.name} stopped responding, so ` +
+            `Berth restarted the server on ${input.to}. It may have been unreachable for a few ` +
+            `minutes and was restarted as after a power cut.`,
+          dedupeKey,
+        }),
+      );
+    });
   }
 
   return {
     listHostVms,
+    listRecordedHostVms,
     listHosts,
     syncHosts,
+    openFleetOperation,
+    restartAndNotify,
     chooseHost,
     migrateVm,
     recordVmHost,

@@ -1,6 +1,7 @@
 import {
   HypervisorHostRow,
   NetworkConfig,
+  Notification,
   Operation,
   Service,
   Site,
@@ -25,6 +26,7 @@ export const entities = [
   SiteEvent,
   Operation,
   HypervisorHostRow,
+  Notification,
   SimulatedVm,
   SimulatedHost,
   SimulatedSnapshot,

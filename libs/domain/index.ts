@@ -1,3 +1,4 @@
+export * from './notification.entity';
 export * from './hypervisor-host.entity';
 export * from './network-config.entity';
 export * from './operation.entity';

@@ -10,6 +10,7 @@ export const hostEvacuationWorkflowId = (host: string): string => `host-evacuati
 export const hostReturnWorkflowId = (operationId: string): string => `host-return/${operationId}`;
 export const vmMoveWorkflowId = (operationId: string): string => `vm-move/${operationId}`;
 export const hostWatchWorkflowId = 'host-watch';
+export const hostFailoverWorkflowId = (host: string): string => `host-failover/${host}`;
 export const hostWatchScheduleId = 'host-watch';
 
 /** Task queues. */

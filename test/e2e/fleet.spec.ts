@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedHypervisor } from '../../activities/hypervisor/simulated/simulated-hypervisor';
 import { vsphereVmName } from '../../activities/hypervisor/vsphere/vsphere-hypervisor';
 import { forkEm } from '../../libs/db/orm';
-import { Operation, SiteEvent, Vm } from '../../libs/domain';
+import { Notification, Operation, SiteEvent, Vm } from '../../libs/domain';
+import { SimulatedHost } from '../../activities/hypervisor/simulated/simulated-host.entity';
 import { createLogger } from '../../libs/logger';
 import { hostWatchWorkflowId } from '../../libs/temporal/names';
 import { type BerthStack, startBerth } from '../helpers/berth';
@@ -29,6 +30,8 @@ interface Hypervisor {
   hosts: string[];
   env: Record<string, string>;
   setMaintenance(host: string, on: boolean): Promise<void>;
+  /** Loses a host (disconnects it) or brings it back. */
+  setConnected(host: string, connected: boolean): Promise<void>;
   vmsOn(host: string): Promise<string[]>;
   /** Moves the hypervisor itself recorded for the VM (undefined where it keeps no record). */
   migrations(vmId: string): Promise<number | undefined>;
@@ -48,6 +51,14 @@ const hypervisors: Record<'simulated' | 'vsphere', (db: TestDatabase) => Promise
       setMaintenance: (host, on) =>
         on ? adapter.enterMaintenance(host) : adapter.exitMaintenance(host),
       vmsOn: async (host) => (await adapter.listVms(host)).map((vm) => vm.vmId),
+      // The simulated world: a host's connection is a row the test may change, as a power cut would.
+      setConnected: async (host, connected) => {
+        await forkEm(db.orm).nativeUpdate(
+          SimulatedHost,
+          { name: host },
+          { connectionState: connected ? 'connected' : 'disconnected' },
+        );
+      },
       migrations: () => Promise.resolve(undefined),
       stop: () => adapter.close(),
     };
@@ -70,6 +81,9 @@ const hypervisors: Record<'simulated' | 'vsphere', (db: TestDatabase) => Promise
       },
       setMaintenance: async (host, on) => {
         await vcsim.govc(on ? 'host.maintenance.enter' : 'host.maintenance.exit', path(host));
+      },
+      setConnected: async (host, connected) => {
+        await vcsim.govc(connected ? 'host.reconnect' : 'host.disconnect', path(host));
       },
       // By each VM's runtime.host: vcsim does not keep its hosts' `vm` lists right on relocate.
       vmsOn: async (host) => {
@@ -255,6 +269,54 @@ describe.each(['simulated', 'vsphere'] as const)('fleet operations on %s', (kind
       expect((await hosts()).find((host) => host.name === source)?.inMaintenanceMode).toBe(false);
     },
     300_000,
+  );
+
+  it.skipIf(skip)(
+    'fails over a lost host: its VMs come back on others and their people are told',
+    async () => {
+      await watchHosts();
+      const lost = (await hosts()).reduce((a, b) => (b.vms.length > a.vms.length ? b : a));
+      const vmIds = lost.vms.map((vm) => vm.vmId);
+      expect(vmIds.length).toBeGreaterThan(0);
+      await hypervisor.setConnected(lost.name, false);
+      try {
+        await watchHosts();
+        const operation = await eventually(
+          `the failover of ${lost.name}`,
+          () => forkEm(db.orm).findOne(Operation, { kind: 'failover-host', target: lost.name }),
+          (found) => found !== null && found.status !== 'running',
+          120_000,
+        );
+        expect(operation!.status, operation!.error ?? '').toBe('succeeded');
+        const vms = await forkEm(db.orm).find(Vm, { id: { $in: vmIds } });
+        expect(vms.map((vm) => vm.host)).not.toContain(lost.name);
+        expect(vms.every((vm) => vm.host !== null)).toBe(true);
+        expect(await hypervisor.vmsOn(lost.name)).toEqual([]);
+        const siteIds = vms.map((vm) => vm.siteId).filter((id): id is string => id !== null);
+        const told = await forkEm(db.orm).find(Notification, {
+          siteId: { $in: siteIds },
+          kind: 'host-failover',
+        });
+        expect(told.map((n) => n.siteId).sort()).toEqual([...siteIds].sort());
+        expect(told.every((n) => n.recipients === 'alice@example.org' && n.sentAt === null)).toBe(
+          true,
+        );
+        expect(
+          await forkEm(db.orm).count(SiteEvent, {
+            siteId: { $in: siteIds },
+            action: 'vm.failed-over',
+          }),
+        ).toBe(siteIds.length);
+        // Watching again does not fail the host over a second time.
+        await watchHosts();
+        expect(
+          await forkEm(db.orm).count(Operation, { kind: 'failover-host', target: lost.name }),
+        ).toBe(1);
+      } finally {
+        await hypervisor.setConnected(lost.name, true);
+      }
+    },
+    180_000,
   );
 
   it.skipIf(skip)('moves one VM, and refuses moves the read model rules out', async () => {

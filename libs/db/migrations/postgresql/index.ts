@@ -8,6 +8,7 @@ import { Migration20261125143150_site_list_index } from './Migration202611251431
 import { Migration20261125154302_simulated_host } from './Migration20261125154302_simulated_host';
 import { Migration20261125155428_fleet } from './Migration20261125155428_fleet';
 import { Migration20261125155840_hypervisor_host } from './Migration20261125155840_hypervisor_host';
+import { Migration20261125161949_notification } from './Migration20261125161949_notification';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -27,4 +28,5 @@ export const postgresqlMigrations: MigrationObject[] = [
     name: 'Migration20261125155840_hypervisor_host',
     class: Migration20261125155840_hypervisor_host,
   },
+  { name: 'Migration20261125161949_notification', class: Migration20261125161949_notification },
 ];

@@ -8,6 +8,7 @@ import { Migration20261125143148_site_list_index } from './Migration202611251431
 import { Migration20261125154303_simulated_host } from './Migration20261125154303_simulated_host';
 import { Migration20261125155429_fleet } from './Migration20261125155429_fleet';
 import { Migration20261125155840_hypervisor_host } from './Migration20261125155840_hypervisor_host';
+import { Migration20261125161951_notification } from './Migration20261125161951_notification';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
@@ -27,4 +28,5 @@ export const sqliteMigrations: MigrationObject[] = [
     name: 'Migration20261125155840_hypervisor_host',
     class: Migration20261125155840_hypervisor_host,
   },
+  { name: 'Migration20261125161951_notification', class: Migration20261125161951_notification },
 ];
