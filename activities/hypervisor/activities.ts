@@ -2,7 +2,8 @@ import { CompleteAsyncError, Context } from '@temporalio/activity';
 import { type ApplicationFailure } from '@temporalio/common';
 import { setTimeout as delay } from 'node:timers/promises';
 import { callbackToken } from '../../libs/callback-token';
-import { type Orm } from '../../libs/db/orm';
+import { forkEm, type Orm } from '../../libs/db/orm';
+import { Vm } from '../../libs/domain';
 import { failure } from '../../libs/failures';
 import { HypervisorError } from './errors';
 import { registerInstallWaiter } from './install-callback';
@@ -27,10 +28,15 @@ export function createHypervisorActivities(deps: {
 }) {
   async function createVm(input: CreateVmInput): Promise<{ ref: string; host: string | null }> {
     const alive = heartbeat();
+    // Where the site's other servers run (a test server's production one, say): avoided.
+    const siblings = input.siteId
+      ? await forkEm(deps.orm).find(Vm, { siteId: input.siteId, id: { $ne: input.vmId } })
+      : [];
     try {
       const vm = await deps.hypervisor.createVm(
         {
           ...input,
+          avoidHosts: siblings.map((sibling) => sibling.host).filter((h): h is string => !!h),
           callback: {
             url: `${deps.publicUrl}/callbacks/vm/${input.vmId}`,
             // Derived here, inside the activity, so the secret never enters workflow history.

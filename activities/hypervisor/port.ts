@@ -69,6 +69,11 @@ export interface VmSpec {
   diskGb: number;
   /** Handed to the guest, as guest customisation would; the token is a secret. */
   callback: { url: string; token: string };
+  /**
+   * Hosts to use only when no other fits: those running the site's other servers, so that a
+   * site's production and test servers do not share a host when it can be helped.
+   */
+  avoidHosts?: string[];
 }
 
 export type PowerState = 'poweredOn' | 'poweredOff';

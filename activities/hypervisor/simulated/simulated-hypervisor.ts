@@ -269,7 +269,7 @@ export class SimulatedHypervisor implements Hypervisor {
     const [chosen] = hosts
       .filter((host) => host.connectionState === 'connected' && !host.inMaintenanceMode)
       .filter((host) => host.memoryMb - host.memoryUsedMb >= spec.memoryMb)
-      .sort((a, b) => b.memoryMb - b.memoryUsedMb - (a.memoryMb - a.memoryUsedMb));
+      .sort((a, b) => avoided(spec, a) - avoided(spec, b) || freeMb(b) - freeMb(a));
     if (!chosen) {
       throw new HypervisorError(
         'NoCapacity',
@@ -299,4 +299,13 @@ function view(vm: SimulatedVm): HypervisorVm {
 
 function snapshotView(snapshot: SimulatedSnapshot): HypervisorSnapshot {
   return { name: snapshot.name, createdAt: snapshot.createdAt.toISOString() };
+}
+
+/** 1 for a host the spec would rather not use (it runs the site's other servers), else 0. */
+function avoided(spec: VmSpec, host: HypervisorHost): number {
+  return spec.avoidHosts?.includes(host.name) ? 1 : 0;
+}
+
+function freeMb(host: HypervisorHost): number {
+  return host.memoryMb - host.memoryUsedMb;
 }

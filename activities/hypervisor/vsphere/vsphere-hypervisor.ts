@@ -515,7 +515,7 @@ export class VsphereHypervisor implements Hypervisor {
     const candidates = hosts
       .filter((host) => host.connectionState === 'connected' && !host.inMaintenanceMode)
       .filter((host) => host.memoryMb - host.memoryUsedMb >= spec.memoryMb)
-      .sort((a, b) => b.memoryMb - b.memoryUsedMb - (a.memoryMb - a.memoryUsedMb));
+      .sort((a, b) => avoided(spec, a) - avoided(spec, b) || freeMb(b) - freeMb(a));
     const chosen = candidates[0];
     if (!chosen) {
       throw new HypervisorError(
@@ -654,4 +654,13 @@ function toHost(ref: MoRef, properties: Properties): HypervisorHost {
     memoryUsedMb: int(get('summary.quickStats.overallMemoryUsage')),
     vmCount: list(asNode(get('vm')), 'ManagedObjectReference').length,
   };
+}
+
+/** 1 for a host the spec would rather not use (it runs the site's other servers), else 0. */
+function avoided(spec: VmSpec, host: HypervisorHost): number {
+  return spec.avoidHosts?.includes(host.name) ? 1 : 0;
+}
+
+function freeMb(host: HypervisorHost): number {
+  return host.memoryMb - host.memoryUsedMb;
 }

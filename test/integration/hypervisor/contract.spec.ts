@@ -133,6 +133,16 @@ describe.each(['simulated', 'vsphere'] as const)('the Hypervisor contract: %s', 
     expect(after.find((host) => host.name === vm.host)!.vmCount).toBe(before.vmCount + 1);
   });
 
+  it.skipIf(skip)('keeps a VM off the hosts it is asked to avoid, when another fits', async () => {
+    const hosts = (await hypervisor.listHosts()).map((host) => host.name);
+    const [kept, ...avoided] = hosts;
+    for (let i = 0; i < 2; i++) {
+      expect((await hypervisor.createVm(spec({ avoidHosts: avoided }))).host).toBe(kept);
+    }
+    // With every host avoided, it still goes somewhere.
+    expect(hosts).toContain((await hypervisor.createVm(spec({ avoidHosts: hosts }))).host);
+  });
+
   it.skipIf(skip)(
     'powers off and on idempotently; reboot and reset leave an off VM off',
     async () => {
