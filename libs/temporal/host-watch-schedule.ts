@@ -21,6 +21,8 @@ export async function ensureHostWatchSchedule(client: Client, config: BerthConfi
       spec,
       action,
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      // The hosts query has something to show from the start, not an interval later.
+      state: { triggerImmediately: true },
     });
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
