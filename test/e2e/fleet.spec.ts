@@ -12,7 +12,13 @@ import { eventually } from '../helpers/eventually';
 import { type RequestSiteData, requestSiteMutation } from '../helpers/graphql-documents';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
 import { uniqueName } from '../helpers/test-names';
-import { startVcsim, templateName, type Vcsim, vcsimUnavailable } from '../helpers/vcsim';
+import {
+  startVcsim,
+  templateName,
+  type Vcsim,
+  vcsimUnavailable,
+  vsphereEnv,
+} from '../helpers/vcsim';
 import { startVcsimGuests, type VcsimGuests } from '../helpers/vcsim-guests';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 
@@ -69,16 +75,7 @@ const hypervisors: Record<'simulated' | 'vsphere', (db: TestDatabase) => Promise
     const path = (host: string) => `/DC0/host/DC0_C0/${host}`;
     return {
       hosts: ['DC0_C0_H0', 'DC0_C0_H1', 'DC0_C0_H2'],
-      env: {
-        HYPERVISOR: 'vsphere',
-        VSPHERE_URL: vcsim.url,
-        VSPHERE_USERNAME: vcsim.username,
-        VSPHERE_PASSWORD: vcsim.password,
-        VSPHERE_CA_FILE: vcsim.caFile,
-        VSPHERE_DATACENTER: 'DC0',
-        VSPHERE_CLUSTER: 'DC0_C0',
-        VSPHERE_TEMPLATE: templateName,
-      },
+      env: vsphereEnv(vcsim),
       setMaintenance: async (host, on) => {
         await vcsim.govc(on ? 'host.maintenance.enter' : 'host.maintenance.exit', path(host));
       },

@@ -13,7 +13,13 @@ import {
 } from '../helpers/graphql-documents';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
 import { uniqueName } from '../helpers/test-names';
-import { startVcsim, templateName, type Vcsim, vcsimUnavailable } from '../helpers/vcsim';
+import {
+  startVcsim,
+  templateName,
+  type Vcsim,
+  vcsimUnavailable,
+  vsphereEnv,
+} from '../helpers/vcsim';
 import { startVcsimGuests, type VcsimGuests } from '../helpers/vcsim-guests';
 
 /**
@@ -41,16 +47,7 @@ describe.skipIf(temporalUnavailable() ?? vcsimUnavailable())('a site on vSphere 
       db,
       temporal,
       taskQueue: uniqueName('vsphere-site'),
-      env: {
-        HYPERVISOR: 'vsphere',
-        VSPHERE_URL: vcsim.url,
-        VSPHERE_USERNAME: vcsim.username,
-        VSPHERE_PASSWORD: vcsim.password,
-        VSPHERE_CA_FILE: vcsim.caFile,
-        VSPHERE_DATACENTER: 'DC0',
-        VSPHERE_CLUSTER: 'DC0_C0',
-        VSPHERE_TEMPLATE: templateName,
-      },
+      env: vsphereEnv(vcsim),
     });
   }, 120_000);
   afterAll(async () => {

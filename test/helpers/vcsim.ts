@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { type VsphereSettings } from '../../activities/hypervisor/vsphere/vsphere-hypervisor';
 import { freePort } from './free-port';
 import { serverUnavailable } from './require-server';
 
@@ -28,6 +29,34 @@ export interface Vcsim {
   govc(...args: string[]): Promise<string>;
   /** Stops the simulator and deletes its folder; safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** The vsphere adapter's settings for this simulator (its datacenter, cluster and template). */
+export function vsphereSettings(vcsim: Vcsim): VsphereSettings {
+  return {
+    url: vcsim.url,
+    username: vcsim.username,
+    password: vcsim.password,
+    caPem: vcsim.caPem,
+    datacenter: 'DC0',
+    cluster: 'DC0_C0',
+    template: templateName,
+    ipv4PrefixLength: 24,
+  };
+}
+
+/** The same as environment variables, for a Berth api or worker with HYPERVISOR=vsphere. */
+export function vsphereEnv(vcsim: Vcsim): Record<string, string> {
+  return {
+    HYPERVISOR: 'vsphere',
+    VSPHERE_URL: vcsim.url,
+    VSPHERE_USERNAME: vcsim.username,
+    VSPHERE_PASSWORD: vcsim.password,
+    VSPHERE_CA_FILE: vcsim.caFile,
+    VSPHERE_DATACENTER: 'DC0',
+    VSPHERE_CLUSTER: 'DC0_C0',
+    VSPHERE_TEMPLATE: templateName,
+  };
 }
 
 /** Why vcsim tests cannot run here (see serverUnavailable), or undefined when they can. */

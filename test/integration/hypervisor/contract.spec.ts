@@ -9,7 +9,7 @@ import {
 } from '../../../activities/hypervisor/vsphere/vsphere-hypervisor';
 import { createLogger } from '../../../libs/logger';
 import { startDatabase, type TestDatabase } from '../../helpers/databases';
-import { startVcsim, templateName, type Vcsim, vcsimUnavailable } from '../../helpers/vcsim';
+import { startVcsim, type Vcsim, vcsimUnavailable, vsphereSettings } from '../../helpers/vcsim';
 
 /**
  * The Hypervisor port's contract, run against every adapter: the `simulated` one on SQLite and
@@ -44,16 +44,7 @@ const subjects: Record<'simulated' | 'vsphere', () => Promise<Subject>> = {
   },
   async vsphere() {
     const vcsim: Vcsim = await startVcsim();
-    const hypervisor = new VsphereHypervisor({
-      url: vcsim.url,
-      username: vcsim.username,
-      password: vcsim.password,
-      caPem: vcsim.caPem,
-      datacenter: 'DC0',
-      cluster: 'DC0_C0',
-      template: templateName,
-      ipv4PrefixLength: 24,
-    });
+    const hypervisor = new VsphereHypervisor(vsphereSettings(vcsim));
     return {
       hypervisor,
       // govc, not the adapter: the simulator's own inventory, by the name Berth gives VMs.

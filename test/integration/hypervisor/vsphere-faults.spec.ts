@@ -7,7 +7,7 @@ import {
   type VsphereSettings,
 } from '../../../activities/hypervisor/vsphere/vsphere-hypervisor';
 import { freePort } from '../../helpers/free-port';
-import { startVcsim, templateName, type Vcsim, vcsimUnavailable } from '../../helpers/vcsim';
+import { startVcsim, type Vcsim, vcsimUnavailable, vsphereSettings } from '../../helpers/vcsim';
 
 /**
  * The vsphere adapter's error mapping, proved against vcsim: each class of failure the
@@ -30,17 +30,7 @@ describe.skipIf(vcsimUnavailable())('the vsphere adapter against vcsim faults', 
   });
 
   function adapter(overrides: Partial<VsphereSettings> = {}): VsphereHypervisor {
-    const created = new VsphereHypervisor({
-      url: vcsim.url,
-      username: vcsim.username,
-      password: vcsim.password,
-      caPem: vcsim.caPem,
-      datacenter: 'DC0',
-      cluster: 'DC0_C0',
-      template: templateName,
-      ipv4PrefixLength: 24,
-      ...overrides,
-    });
+    const created = new VsphereHypervisor({ ...vsphereSettings(vcsim), ...overrides });
     adapters.push(created);
     return created;
   }
@@ -120,17 +110,7 @@ describe.skipIf(vcsimUnavailable())('the vsphere adapter against vcsim faults', 
   it('retries a call the server is too slow to answer', async () => {
     const slow = await startVcsim({ extraArgs: ['-method-delay', 'FindByInventoryPath:3000'] });
     try {
-      const hypervisor = new VsphereHypervisor({
-        url: slow.url,
-        username: slow.username,
-        password: slow.password,
-        caPem: slow.caPem,
-        datacenter: 'DC0',
-        cluster: 'DC0_C0',
-        template: templateName,
-        ipv4PrefixLength: 24,
-        requestTimeoutMs: 500,
-      });
+      const hypervisor = new VsphereHypervisor({ ...vsphereSettings(slow), requestTimeoutMs: 500 });
       adapters.push(hypervisor);
       const error = await refusal(hypervisor.listHosts());
       expect(error).toMatchObject({ kind: 'HypervisorUnavailable', retryable: true });
