@@ -9,6 +9,7 @@ import { hostWatchWorkflowId } from '../../libs/temporal/names';
 import { type BerthStack, startBerth } from '../helpers/berth';
 import { startDatabase, type TestDatabase } from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
+import { recordHistory, recordingHistories } from '../helpers/histories';
 import { type RequestSiteData, requestSiteMutation } from '../helpers/graphql-documents';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
 import { uniqueName } from '../helpers/test-names';
@@ -261,6 +262,10 @@ describe.each(['simulated', 'vsphere'] as const)('fleet operations on %s', (kind
         if (count !== undefined) expect(count, vm.id).toBe(1);
       }
 
+      if (recordingHistories && kind === 'simulated') {
+        await recordHistory(berth, temporal.address, operation.workflowId, 'host-evacuation');
+      }
+
       const returned = await fleet('returnHostToService', { host: source });
       expect((await finished(returned.operation!.id)).status).toBe('succeeded');
       expect((await hosts()).find((host) => host.name === source)?.inMaintenanceMode).toBe(false);
@@ -304,6 +309,9 @@ describe.each(['simulated', 'vsphere'] as const)('fleet operations on %s', (kind
             action: 'vm.failed-over',
           }),
         ).toBe(siteIds.length);
+        if (recordingHistories && kind === 'simulated') {
+          await recordHistory(berth, temporal.address, operation!.workflowId, 'host-failover');
+        }
         // Watching again does not fail the host over a second time.
         await watchHosts();
         expect(

@@ -23,7 +23,8 @@ describe('workflow replay', () => {
     // site-lifecycle.json: a site taken through disable, enable, suspension and cancellation;
     // provision-vm-local-calls.json: a build since database calls became local activities
     // (the `local-database-calls` patch); site-warm-pool.json: a site served from the warm pool,
-    // topping the pool up after the claim (the `top-up-pool-after-claim` patch).
+    // topping the pool up after the claim (the `top-up-pool-after-claim` patch);
+    // host-evacuation.json and host-failover.json: fleet operations (issue #4).
     expect(histories).toEqual(
       expect.arrayContaining([
         'site.json',
@@ -31,6 +32,8 @@ describe('workflow replay', () => {
         'site-lifecycle.json',
         'provision-vm-local-calls.json',
         'site-warm-pool.json',
+        'host-evacuation.json',
+        'host-failover.json',
       ]),
     );
   });
