@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vsphereVmName } from '../../activities/hypervisor/vsphere/vsphere-hypervisor';
 import { forkEm } from '../../libs/db/orm';
-import { Vm } from '../../libs/domain';
+import { temporal as proto } from '@temporalio/proto';
+import { Operation, Vm } from '../../libs/domain';
+import { provisionWorkflowId } from '../../libs/temporal/names';
 import { type BerthStack, startBerth } from '../helpers/berth';
 import { startDatabase, type TestDatabase } from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
@@ -129,5 +131,46 @@ describe.skipIf(temporalUnavailable() ?? vcsimUnavailable())('a site on vSphere 
     expect(await vmsInVcsim()).not.toContain(vsphereVmName(vm.id));
     expect(await vmsInVcsim()).toEqual(await vmsInDatabase());
     expect(await vmsInVcsim()).toHaveLength(2);
+  });
+  it('fails a site at once, without retrying, when vSphere refuses the credentials', async () => {
+    const otherDb = await startDatabase('sqlite');
+    const refused = await startBerth({
+      db: otherDb,
+      temporal,
+      taskQueue: uniqueName('vsphere-refused'),
+      env: { ...vsphereEnv(vcsim), VSPHERE_PASSWORD: 'not-the-password' },
+    });
+    try {
+      const response = await refused.graphql<RequestSiteData>(requestSiteMutation, {
+        input: { name: uniqueName('Refused site'), contactEmail: 'alice@example.org' },
+      });
+      const result = response.data?.requestSite;
+      if (!result || !('site' in result)) throw new Error(JSON.stringify(response));
+      const site = await eventually(
+        'the site FAILED',
+        async () => (await refused.graphql<SiteData>(siteQuery, { id: result.site.id })).data?.site,
+        (found) => found?.status === 'FAILED' || found?.status === 'READY',
+        30_000,
+      );
+      expect(site?.status).toBe('FAILED');
+      const operation = await forkEm(otherDb.orm).findOneOrFail(Operation, result.operation.id);
+      expect(operation.error).toMatch(/^HypervisorDenied: creating server .* InvalidLogin/);
+      expect(operation.error).not.toContain('not-the-password');
+      // One attempt: the failure said a retry cannot help, and Temporal believed it.
+      const vm = await forkEm(otherDb.orm).findOneOrFail(Vm, { siteId: result.site.id });
+      const history = await refused.temporal.workflow
+        .getHandle(provisionWorkflowId(vm.id))
+        .fetchHistory();
+      const failed = (history.events ?? []).filter(
+        (event) => event.activityTaskFailedEventAttributes,
+      );
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.activityTaskFailedEventAttributes!.retryState).toBe(
+        proto.api.enums.v1.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE,
+      );
+    } finally {
+      await refused.stop();
+      await otherDb.stop();
+    }
   });
 });
