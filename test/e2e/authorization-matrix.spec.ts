@@ -79,6 +79,7 @@ const expectations: Record<string, Record<Role, Outcome>> = {
   cancelSite:             { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   revertSiteCancellation: { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   deleteSite:             { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  fleetOperations:        { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   hosts:                  { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   evacuateHost:           { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   returnHostToService:    { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
@@ -121,7 +122,7 @@ const matrix = [
 ];
 
 /** Reads that are not about one site (operators' fleet queries). */
-const fleetReads = ['hosts'];
+const fleetReads = ['hosts', 'fleetOperations'];
 
 /** Typed refusals that only a caller past authorization can get. */
 const domainRefusals = [

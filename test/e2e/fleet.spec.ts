@@ -268,6 +268,13 @@ describe.each(['simulated', 'vsphere'] as const)('fleet operations on %s', (kind
 
       const returned = await fleet('returnHostToService', { host: source });
       expect((await finished(returned.operation!.id)).status).toBe('succeeded');
+      const listed = await berth.graphql<{
+        fleetOperations: { edges: { node: { id: string; kind: string; target: string } }[] };
+      }>('{ fleetOperations(first: 2) { edges { node { id kind target } } } }', {}, operator);
+      expect(listed.data?.fleetOperations.edges.map((edge) => edge.node)).toEqual([
+        { id: returned.operation!.id, kind: 'RETURN_HOST', target: source },
+        { id: operationId, kind: 'EVACUATE_HOST', target: source },
+      ]);
       expect((await hosts()).find((host) => host.name === source)?.inMaintenanceMode).toBe(false);
     },
     300_000,

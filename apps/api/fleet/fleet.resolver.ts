@@ -1,4 +1,11 @@
+import { Inject } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { type Orm } from '../../../libs/db/orm';
+import { operationPage } from '../operations/operation-page';
+import { decodeChildCursor, encodeChildCursor } from '../sites/site-cursor';
+import { SiteOperationsArgs } from '../sites/site-list.args';
+import { OperationConnection } from '../sites/site.model';
+import { ORM } from '../tokens';
 import { type Principal } from '../../../libs/auth/principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { SiteAccessService } from '../auth/site-access.service';
@@ -13,6 +20,7 @@ export class FleetResolver {
   constructor(
     private readonly fleet: FleetService,
     private readonly access: SiteAccessService,
+    @Inject(ORM) private readonly orm: Orm,
   ) {}
 
   @Query(() => [HostModel], {
@@ -22,6 +30,32 @@ export class FleetResolver {
     this.access.requireScope(principal, 'sites:read');
     this.access.requireOperator(principal);
     return this.fleet.hosts();
+  }
+
+  @Query(() => OperationConnection, {
+    description: 'Fleet operations (evacuations, moves, failovers), newest first (operators)',
+  })
+  async fleetOperations(
+    @CurrentPrincipal() principal: Principal,
+    @Args() args: SiteOperationsArgs,
+  ): Promise<OperationConnection> {
+    this.access.requireScope(principal, 'sites:read');
+    this.access.requireOperator(principal);
+    const page = await operationPage(
+      this.orm,
+      { siteId: null },
+      args.first,
+      args.after ? decodeChildCursor(args.after, 'operation') : null,
+      args.status,
+    );
+    const edges = page.rows.map((node) => ({
+      cursor: encodeChildCursor('operation', node.id),
+      node,
+    }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    };
   }
 
   @Mutation(() => FleetOperationResult, {

@@ -122,7 +122,9 @@ export class OperationEdge {
   node!: OperationModel;
 }
 
-@ObjectType('OperationConnection', { description: "A site's operations, newest first" })
+@ObjectType('OperationConnection', {
+  description: "Operations (a site's, or the fleet's), newest first",
+})
 export class OperationConnection {
   @Field(() => [OperationEdge])
   edges!: OperationEdge[];

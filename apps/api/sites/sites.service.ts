@@ -23,6 +23,7 @@ import { type SiteInput, siteWorkflowType } from '../../../workflows/site.messag
 import { type Principal } from '../../../libs/auth/principal';
 import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
 import { BatchedWatch, chunks } from '../graphql/watch';
+import { operationPage } from '../operations/operation-page';
 import {
   HostnameTakenError,
   IdempotencyKeyReusedError,
@@ -256,31 +257,13 @@ export class SitesService {
   }
 
   /** Operations of one site, newest first, after a cursor or filtered by status. */
-  async siteOperations(
+  siteOperations(
     siteId: string,
     first: number,
     afterId: string | null,
     statuses?: OperationStatus[],
   ) {
-    const em = forkEm(this.orm);
-    const conditions: FilterQuery<Operation>[] = [{ siteId }];
-    if (statuses?.length) conditions.push({ status: { $in: statuses } });
-    if (afterId !== null) {
-      const last = await em.findOne(Operation, { id: afterId, siteId });
-      if (!last) return { rows: [], hasNextPage: false };
-      conditions.push({
-        $or: [
-          { createdAt: { $lt: last.createdAt } },
-          { createdAt: last.createdAt, id: { $lt: last.id } },
-        ],
-      });
-    }
-    const rows = await em.find(
-      Operation,
-      { $and: conditions },
-      { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: first + 1 },
-    );
-    return { rows: rows.slice(0, first).map(toOperationModel), hasNextPage: rows.length > first };
+    return operationPage(this.orm, { siteId }, first, afterId, statuses);
   }
 
   private normalise(input: RequestSiteInput): NormalisedRequest {
