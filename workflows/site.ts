@@ -149,12 +149,18 @@ export async function site(input: SiteInput): Promise<void> {
   await live();
 
   async function provision(): Promise<void> {
-    await moveTo('installing', 'site.installing', 'provisioning started');
+    // Since the `warm-claim-fewer-steps` patch, a claim records the move to installing and the
+    // progress reports in its own transactions: three round trips fewer on the warm path (the
+    // time-to-site benchmark). Histories from before it take the old path, in the old order.
+    const fewerSteps = patched('warm-claim-fewer-steps');
+    const installing = ['installing', 'site.installing', 'provisioning started'] as const;
+    if (!fewerSteps) await moveTo(...installing);
     // Sites asking for their own host name need a server built with it; the others take one
     // from the warm pool when there is one. Histories from before the pool take the old path.
     if (patched('warm-pool') && input.pool && input.hostnameLabel === null) {
-      if (await claimFromPool(input.pool)) return;
+      if (await claimFromPool(input.pool, fewerSteps)) return;
     }
+    if (fewerSteps) await moveTo(...installing);
     state.vmId = uuid4();
     try {
       const server = await executeChild(provisionVm, {
@@ -195,11 +201,32 @@ export async function site(input: SiteInput): Promise<void> {
   }
 
   /** Takes a built server from the warm pool, if it has one, and makes it this site's. */
-  async function claimFromPool(pool: PoolChoice): Promise<boolean> {
+  async function claimFromPool(pool: PoolChoice, fewerSteps: boolean): Promise<boolean> {
     const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
     const ansible = proxyActivities<AnsibleActivities>(configurationRun);
     const operationId = input.provisionOperationId;
-    const server = await pools.claimPooledVm({ siteId: input.siteId, image: pool.image });
+    const starting = { operationId, progress: 50, step: 'starting a pooled server' };
+    const configuring = { operationId, progress: 70, step: 'configuring' };
+    const server = await pools.claimPooledVm({
+      siteId: input.siteId,
+      image: pool.image,
+      ...(fewerSteps
+        ? {
+            progress: starting,
+            transition: {
+              siteId: input.siteId,
+              to: 'installing' as const,
+              action: 'site.installing',
+              summary: 'provisioning started (warm pool)',
+            },
+          }
+        : {}),
+    });
+    if (fewerSteps && server !== null) {
+      // The claim moved the site to installing in its transaction.
+      state.status = 'installing';
+      upsertSearchAttributes([{ key: searchAttributes.status, value: 'installing' }]);
+    }
     // Since the patch, the refill starts once the site is served, off its critical path.
     const topUpLater = patched('top-up-pool-after-claim');
     if (!topUpLater) await topUpPool(pool);
@@ -213,10 +240,14 @@ export async function site(input: SiteInput): Promise<void> {
     state.ipv6 = server.ipv6;
     upsertSearchAttributes([{ key: searchAttributes.hostname, value: server.hostname }]);
     try {
-      await records.reportProgress({ operationId, progress: 50, step: 'starting a pooled server' });
+      if (!fewerSteps) await records.reportProgress(starting);
       const { powerState } = await hypervisor.powerVm({ vmId: server.vmId, action: 'on' });
-      await records.setVmPowerState({ vmId: server.vmId, powerState });
-      await records.reportProgress({ operationId, progress: 70, step: 'configuring' });
+      await records.setVmPowerState({
+        vmId: server.vmId,
+        powerState,
+        ...(fewerSteps ? { progress: configuring } : {}),
+      });
+      if (!fewerSteps) await records.reportProgress(configuring);
       // The pooled server was configured for nobody: this run gives it its site.
       await ansible.configureServer({ siteId: input.siteId, ...server });
       await moveTo('ready', 'site.ready', `server ${server.hostname} is ready (warm pool)`, {

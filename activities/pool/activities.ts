@@ -1,4 +1,10 @@
 import { Context } from '@temporalio/activity';
+import {
+  advanceProgress,
+  applyTransition,
+  type ProgressReport,
+  type TransitionSiteInput,
+} from '../records/activities';
 import { randomUUID } from 'node:crypto';
 import { forkEm, type Orm } from '../../libs/db/orm';
 import { NetworkConfig, Service, SiteEvent, Vm } from '../../libs/domain';
@@ -36,6 +42,10 @@ export function createPoolActivities(deps: { orm: Orm }) {
   async function claimPooledVm(input: {
     siteId: string;
     image: string;
+    /** The provisioning's next step, recorded with the claim (one round trip, not two). */
+    progress?: ProgressReport;
+    /** The site's move to installing, made with the claim when it gets a VM. */
+    transition?: TransitionSiteInput;
   }): Promise<PooledServer | null> {
     const held = await forkEm(deps.orm).findOne(Vm, { siteId: input.siteId });
     if (held) return describe(held.id);
@@ -49,13 +59,17 @@ export function createPoolActivities(deps: { orm: Orm }) {
       );
       if (candidates.length === 0) return null;
       for (const { id } of candidates) {
-        if (await claimVm(input.siteId, id)) return describe(id);
+        if (await claimVm(input.siteId, id, input)) return describe(id);
       }
     }
   }
 
   /** Claims one VM for a site; false when another claim got it first. */
-  async function claimVm(siteId: string, vmId: string): Promise<boolean> {
+  async function claimVm(
+    siteId: string,
+    vmId: string,
+    also: { progress?: ProgressReport; transition?: TransitionSiteInput },
+  ): Promise<boolean> {
     return forkEm(deps.orm).transactional(async (em) => {
       // The guard in the WHERE clause settles races: only one claim can see site_id null.
       const claimed = await em.nativeUpdate(
@@ -64,6 +78,8 @@ export function createPoolActivities(deps: { orm: Orm }) {
         { siteId, status: 'ready' },
       );
       if (claimed !== 1) return false;
+      if (also.progress) await advanceProgress(em, also.progress);
+      if (also.transition) await applyTransition(em, also.transition, '/transition');
       await em.nativeUpdate(NetworkConfig, { vmId }, { siteId });
       em.persist(
         new Service({

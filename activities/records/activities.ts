@@ -30,6 +30,23 @@ export interface OperationOutcome {
   error?: string;
 }
 
+/** A step of an operation's progress, written with another record in the same transaction. */
+export interface ProgressReport {
+  operationId: string;
+  progress: number;
+  step: string;
+}
+
+/** Moves a running operation's progress forward (never back); a finished one is left alone. */
+export async function advanceProgress(em: Em, report: ProgressReport): Promise<void> {
+  const progress = Math.min(100, Math.round(report.progress));
+  await em.nativeUpdate(
+    Operation,
+    { id: report.operationId, status: 'running', progress: { $lte: progress } },
+    { progress, step: report.step.slice(0, 200) },
+  );
+}
+
 export interface RecordVmInput {
   vmId: string;
   /** Null for a VM built for the warm pool. */
@@ -47,20 +64,7 @@ export interface RecordVmInput {
  */
 export function createRecordsActivities(deps: { orm: Orm }) {
   async function transitionSite(input: TransitionSiteInput): Promise<void> {
-    await forkEm(deps.orm).transactional(async (em) => {
-      const site = await em.findOne(Site, input.siteId);
-      if (!site) throw failure('RecordNotFound', `site ${input.siteId} does not exist`);
-      if (input.finish) await finish(em, input.finish);
-      if (site.status === input.to) return;
-      try {
-        site.moveTo(input.to);
-      } catch (error) {
-        if (error instanceof IllegalTransitionError)
-          throw failure('IllegalTransition', error.message);
-        throw error;
-      }
-      em.persist(event(input.siteId, input.action, input.summary));
-    });
+    await forkEm(deps.orm).transactional((em) => applyTransition(em, input));
   }
 
   async function recordVm(input: RecordVmInput): Promise<void> {
@@ -173,11 +177,14 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     powerState: 'poweredOn' | 'poweredOff';
     action?: 'on' | 'off' | 'reboot' | 'reset';
     actor?: string;
+    /** The operation's next step, recorded with the power state (one round trip, not two). */
+    progress?: ProgressReport;
   }): Promise<void> {
     await forkEm(deps.orm).transactional(async (em) => {
       const vm = await em.findOne(Vm, input.vmId);
       if (!vm) throw failure('RecordNotFound', `server ${input.vmId} does not exist`);
       vm.powerState = input.powerState;
+      if (input.progress) await advanceProgress(em, input.progress);
       if (input.action && vm.siteId !== null) {
         const row = event(vm.siteId, `vm.power-${input.action}`, `power ${input.action}`);
         if (input.actor) row.actor = input.actor;
@@ -208,6 +215,29 @@ export function createRecordsActivities(deps: { orm: Orm }) {
 
 export type RecordsActivities = ReturnType<typeof createRecordsActivities>;
 
+/**
+ * Moves a site to a status by its state machine, audited, in the caller's transaction (and ends
+ * an operation with it). Moving it where it already is changes nothing: retries are safe.
+ */
+export async function applyTransition(
+  em: Em,
+  input: TransitionSiteInput,
+  /** Set when the activity writes another event too, so each has its own dedupe key. */
+  dedupeSuffix = '',
+): Promise<void> {
+  const site = await em.findOne(Site, input.siteId);
+  if (!site) throw failure('RecordNotFound', `site ${input.siteId} does not exist`);
+  if (input.finish) await finish(em, input.finish);
+  if (site.status === input.to) return;
+  try {
+    site.moveTo(input.to);
+  } catch (error) {
+    if (error instanceof IllegalTransitionError) throw failure('IllegalTransition', error.message);
+    throw error;
+  }
+  em.persist(event(input.siteId, input.action, input.summary, dedupeSuffix));
+}
+
 /** Marks a running operation finished; a finished one is left as it is (retries). */
 async function finish(em: Em, outcome: OperationOutcome): Promise<void> {
   const operation = await em.findOne(Operation, outcome.operationId);
@@ -226,7 +256,7 @@ async function finish(em: Em, outcome: OperationOutcome): Promise<void> {
 }
 
 /** An audit event attributed to the workflow run and activity that wrote it. */
-function event(siteId: string, action: string, summary: string): SiteEvent {
+function event(siteId: string, action: string, summary: string, dedupeSuffix = ''): SiteEvent {
   const { activityId, workflowExecution } = Context.current().info;
   const runId = workflowExecution?.runId ?? null;
   return new SiteEvent({
@@ -236,7 +266,7 @@ function event(siteId: string, action: string, summary: string): SiteEvent {
     summary,
     workflowId: workflowExecution?.workflowId ?? null,
     runId,
-    dedupeKey: runId ? `${runId}/${activityId}` : null,
+    dedupeKey: runId ? `${runId}/${activityId}${dedupeSuffix}` : null,
   });
 }
 

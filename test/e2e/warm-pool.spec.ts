@@ -97,7 +97,12 @@ describe.each(databaseKinds)('the warm pool on %s', (kind) => {
     );
     console.log(`site from the warm pool ready in ${ms} ms`);
     if (recordingHistories && kind === 'sqlite') {
-      await recordHistory(berth, temporal.address, siteWorkflowId(site.id), 'site-warm-pool');
+      await recordHistory(
+        berth,
+        temporal.address,
+        siteWorkflowId(site.id),
+        'site-warm-pool-claim-steps',
+      );
     }
 
     // The claim started a refill that replaces the VM it took, after letting claims settle.

@@ -24,6 +24,8 @@ describe('workflow replay', () => {
     // provision-vm-local-calls.json: a build since database calls became local activities
     // (the `local-database-calls` patch); site-warm-pool.json: a site served from the warm pool,
     // topping the pool up after the claim (the `top-up-pool-after-claim` patch);
+    // site-warm-pool-claim-steps.json: the same since the claim also records the move to
+    // installing and the progress (the `warm-claim-fewer-steps` patch);
     // host-evacuation.json and host-failover.json: fleet operations (issue #4).
     expect(histories).toEqual(
       expect.arrayContaining([
@@ -32,6 +34,7 @@ describe('workflow replay', () => {
         'site-lifecycle.json',
         'provision-vm-local-calls.json',
         'site-warm-pool.json',
+        'site-warm-pool-claim-steps.json',
         'host-evacuation.json',
         'host-failover.json',
       ]),
