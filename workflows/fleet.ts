@@ -1,5 +1,7 @@
 import {
   ApplicationFailure,
+  CancellationScope,
+  log,
   ParentClosePolicy,
   proxyActivities,
   startChild,
@@ -50,9 +52,10 @@ export async function evacuateHost(input: FleetOperationInput & { host: string }
       }
       const total = moved + vms.length;
       for (let i = 0; i < vms.length; i += parallelMoves) {
+        const batch = await placeBatch(fleet, vms.slice(i, i + parallelMoves), [host]);
         await Promise.all(
-          vms.slice(i, i + parallelMoves).map(async (vm) => {
-            await moveOne(fleet, input, vm, [host]);
+          batch.map(async ({ vm, target }) => {
+            await moveOne(fleet, input, vm, target);
             moved++;
             await records.reportProgress({
               operationId,
@@ -106,13 +109,31 @@ export async function moveVm(
   });
 }
 
+/**
+ * Chooses a target for each VM of a batch, one after another, counting the memory the batch
+ * already promised to each host, so that moves running together do not all pick the same one.
+ */
+async function placeBatch(
+  fleet: FleetActivities,
+  vms: HostVm[],
+  exclude: string[],
+): Promise<{ vm: HostVm; target: string }[]> {
+  const reservedMb: Record<string, number> = {};
+  const placed: { vm: HostVm; target: string }[] = [];
+  for (const vm of vms) {
+    const target = await fleet.chooseHost({ vmId: vm.vmId, exclude, reservedMb });
+    reservedMb[target] = (reservedMb[target] ?? 0) + vm.memoryMb;
+    placed.push({ vm, target });
+  }
+  return placed;
+}
+
 async function moveOne(
   fleet: FleetActivities,
   input: FleetOperationInput,
   vm: HostVm,
-  exclude: string[],
+  target: string,
 ): Promise<void> {
-  const target = await fleet.chooseHost({ vmId: vm.vmId, exclude });
   const { host } = await fleet.migrateVm({ vmId: vm.vmId, host: target });
   await fleet.recordVmHost({
     vmId: vm.vmId,
@@ -132,20 +153,27 @@ async function asOperation(
 ): Promise<void> {
   const records = databaseCalls<RecordsActivities>();
   const fleet = proxyActivities<FleetActivities>(hypervisorCall);
+  // The Operation row is finished even when the workflow is being cancelled.
+  const finish = (outcome: Parameters<RecordsActivities['finishOperation']>[0]) =>
+    CancellationScope.nonCancellable(() => records.finishOperation(outcome));
   try {
     await work(records, fleet);
-    // The hosts query shows the result (maintenance, VM counts) at once, not at the next watch.
-    await fleet.syncHosts();
   } catch (error) {
-    await records.finishOperation({ operationId, status: 'failed', error: describeFailure(error) });
+    await finish({ operationId, status: 'failed', error: describeFailure(error) });
     throw error;
   }
-  await records.finishOperation({ operationId, status: 'succeeded' });
+  await finish({ operationId, status: 'succeeded' });
+  // The hosts query shows the result (maintenance, VM counts) at once rather than at the next
+  // watch; a failure here changes nothing about the operation, which is done.
+  await fleet.syncHosts().catch((error: unknown) => {
+    log.warn('reading the hosts after a fleet operation failed', { error: describeFailure(error) });
+  });
 }
 
 /**
  * Reads the hosts' state and capacity into the read model; run by the `host-watch` schedule.
- * A host found lost (connected when last read, not now) gets a failover, one per host at a time.
+ * A lost host (not connected, with Berth VMs still recorded on it) gets a failover, one per host
+ * at a time.
  */
 export async function watchHosts(): Promise<{ hosts: number; lost: string[] }> {
   const fleet = proxyActivities<FleetActivities>(hypervisorCall);
@@ -183,10 +211,12 @@ export async function failoverHost(input: { host: string }): Promise<void> {
   await asOperation(operationId, async (records) => {
     const vms = await fleet.listRecordedHostVms({ host: input.host });
     let done = 0;
+    const failures: string[] = [];
     for (let i = 0; i < vms.length; i += parallelMoves) {
-      await Promise.all(
-        vms.slice(i, i + parallelMoves).map(async (vm) => {
-          const to = await fleet.chooseHost({ vmId: vm.vmId, exclude: [input.host] });
+      const batch = await placeBatch(fleet, vms.slice(i, i + parallelMoves), [input.host]);
+      // One VM that cannot be restarted does not keep the others down.
+      const results = await Promise.allSettled(
+        batch.map(async ({ vm, target: to }) => {
           const { host } = await fleet.migrateVm({ vmId: vm.vmId, host: to });
           await fleet.recordVmHost({ vmId: vm.vmId, host, operationId, actor: 'system' });
           await fleet.restartAndNotify({ vmId: vm.vmId, from: input.host, to: host, operationId });
@@ -198,6 +228,22 @@ export async function failoverHost(input: { host: string }): Promise<void> {
           });
         }),
       );
+      results.forEach((result, index) => {
+        if (result.status === 'rejected') {
+          failures.push(`${batch[index]!.vm.vmId}: ${describeFailure(result.reason)}`);
+        }
+      });
+    }
+    if (failures.length > 0) {
+      throw ApplicationFailure.create({
+        type: 'HypervisorUnavailable',
+        message:
+          `${failures.length} of ${vms.length} VMs were not restarted: ${failures.join('; ')}`.slice(
+            0,
+            480,
+          ),
+        nonRetryable: true,
+      });
     }
   });
 }

@@ -6,6 +6,9 @@ import { failure } from '../../libs/failures';
 import { hypervisorFailure } from '../hypervisor/activities';
 import { type Hypervisor, type HypervisorHost } from '../hypervisor/port';
 
+/** Well inside the 30-second heartbeat timeout of hypervisor calls. */
+const heartbeatEveryMs = 10_000;
+
 export interface HostVm {
   vmId: string;
   /** Null for a warm-pool VM. */
@@ -23,11 +26,16 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
 
   async function call<T>(what: string, work: (alive: () => void) => Promise<T>): Promise<T> {
     const context = Context.current();
-    context.heartbeat();
+    const alive = () => context.heartbeat();
+    alive();
+    // One hypervisor call can outlast the heartbeat timeout without any task progress to report.
+    const timer = setInterval(alive, heartbeatEveryMs);
     try {
-      return await work(() => context.heartbeat());
+      return await work(alive);
     } catch (error) {
       throw hypervisorFailure(what, error);
+    } finally {
+      clearInterval(timer);
     }
   }
 
@@ -56,7 +64,12 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
    * hosts that already run another VM of the same site come last (a site's production and test
    * servers apart), then the one with the most free memory.
    */
-  async function chooseHost(input: { vmId: string; exclude: string[] }): Promise<string> {
+  async function chooseHost(input: {
+    vmId: string;
+    exclude: string[];
+    /** Memory already promised to moves under way, by host: parallel moves do not all pick one. */
+    reservedMb?: Record<string, number>;
+  }): Promise<string> {
     const em = forkEm(deps.orm);
     const vm = await em.findOne(Vm, input.vmId);
     const memoryMb = vm?.memoryMb ?? 0;
@@ -64,14 +77,16 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
       ? (await em.find(Vm, { siteId: vm.siteId, id: { $ne: vm.id } })).map((row) => row.host)
       : [];
     const hosts = await listHosts();
+    const free = (host: HypervisorHost) =>
+      host.memoryMb - host.memoryUsedMb - (input.reservedMb?.[host.name] ?? 0);
     const [best] = hosts
       .filter((host) => host.connectionState === 'connected' && !host.inMaintenanceMode)
       .filter((host) => !input.exclude.includes(host.name))
-      .filter((host) => host.memoryMb - host.memoryUsedMb >= memoryMb)
+      .filter((host) => free(host) >= memoryMb)
       .sort(
         (a, b) =>
           Number(siblings.includes(a.name)) - Number(siblings.includes(b.name)) ||
-          b.memoryMb - b.memoryUsedMb - (a.memoryMb - a.memoryUsedMb),
+          free(b) - free(a),
       );
     if (!best) {
       throw failure('NoCapacity', `no host can take server ${input.vmId} (${memoryMb} MB)`);
@@ -133,14 +148,17 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
     const hosts = await listHosts();
     let lost: string[] = [];
     await forkEm(deps.orm).transactional(async (em) => {
-      // Lost: not connected now, and connected (or never seen) when last read.
-      const before = new Map(
-        (await em.find(HypervisorHostRow, {})).map((row) => [row.name, row.connectionState]),
-      );
-      lost = hosts
-        .filter((host) => host.connectionState !== 'connected')
-        .filter((host) => (before.get(host.name) ?? 'connected') === 'connected')
-        .map((host) => host.name);
+      // Lost: not connected now, with Berth VMs still recorded on it. Judged from the current
+      // state, not from a change since the last read, so a loss that another sync recorded
+      // first, or a retry of this one, is still found (the workflow id keeps it to one failover
+      // per host at a time).
+      const down = hosts.filter((host) => host.connectionState !== 'connected');
+      const occupied = down.length
+        ? await em.find(Vm, { host: { $in: down.map((host) => host.name) } }, { fields: ['host'] })
+        : [];
+      lost = down
+        .map((host) => host.name)
+        .filter((name) => occupied.some((vm) => vm.host === name));
       const seenAt = new Date();
       await em.upsertMany(
         HypervisorHostRow,
@@ -199,9 +217,13 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
     to: string;
     operationId: string;
   }): Promise<void> {
-    await call(`starting server ${input.vmId} on ${input.to}`, (alive) =>
-      hypervisor.power(input.vmId, 'on', alive),
-    );
+    // Only what was running runs again: disabled or suspended sites and pool VMs stay off.
+    const recorded = await forkEm(deps.orm).findOne(Vm, input.vmId);
+    if (recorded?.powerState === 'poweredOn') {
+      await call(`starting server ${input.vmId} on ${input.to}`, (alive) =>
+        hypervisor.power(input.vmId, 'on', alive),
+      );
+    }
     await forkEm(deps.orm).transactional(async (em) => {
       const vm = await em.findOne(Vm, input.vmId);
       if (!vm?.siteId) return;

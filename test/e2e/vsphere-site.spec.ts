@@ -161,10 +161,15 @@ describe.skipIf(temporalUnavailable() ?? vcsimUnavailable())('a site on vSphere 
       const history = await refused.temporal.workflow
         .getHandle(provisionWorkflowId(vm.id))
         .fetchHistory();
+      const started = (history.events ?? []).filter(
+        (event) => event.activityTaskStartedEventAttributes,
+      );
       const failed = (history.events ?? []).filter(
         (event) => event.activityTaskFailedEventAttributes,
       );
+      // History keeps only an activity's last attempt: that it was the first is the proof.
       expect(failed).toHaveLength(1);
+      expect(started.at(-1)!.activityTaskStartedEventAttributes!.attempt).toBe(1);
       expect(failed[0]!.activityTaskFailedEventAttributes!.retryState).toBe(
         proto.api.enums.v1.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE,
       );

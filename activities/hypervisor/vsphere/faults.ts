@@ -22,6 +22,8 @@ const faultKinds: Record<string, HypervisorErrorKind> = {
   HostNotConnected: 'HypervisorInvalidState',
   DisallowedOperationOnFailoverHost: 'HypervisorInvalidState',
   CustomizationPending: 'HypervisorInvalidState',
+  // A guest shutdown or reboot needs VMware Tools running in the guest.
+  ToolsUnavailable: 'HypervisorInvalidState',
   // Nowhere to put it.
   InsufficientResourcesFault: 'NoCapacity',
   InsufficientHostCapacityFault: 'NoCapacity',

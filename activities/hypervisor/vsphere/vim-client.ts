@@ -101,11 +101,12 @@ export class VimClient {
     if (this.closed)
       throw new HypervisorError('HypervisorUnavailable', 'the vSphere client is closed');
     await this.ensureSession();
+    const sent = this.cookie;
     try {
       return await this.exchange(method, self, args);
     } catch (error) {
       if (!(error instanceof HypervisorError) || error.fault !== 'NotAuthenticated') throw error;
-      this.cookie = undefined;
+      this.forgetSession(sent);
       await this.ensureSession();
       return this.exchange(method, self, args);
     }
@@ -167,6 +168,23 @@ export class VimClient {
    * take each other's updates; `onUpdate` runs after every answer (activities heartbeat there).
    */
   async waitForTask(task: MoRef, onUpdate?: () => void): Promise<Node | undefined> {
+    // A collector belongs to its session: after a re-login the old one is gone (not the task),
+    // so the wait starts again with a new collector, a few times at most.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.waitOnce(task, onUpdate);
+      } catch (error) {
+        // The collector's own methods said it is gone (the task is another object).
+        const collectorLost =
+          error instanceof HypervisorError &&
+          error.fault === 'ManagedObjectNotFound' &&
+          /: (WaitForUpdatesEx|CreateFilter):/.test(error.message);
+        if (!collectorLost || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async waitOnce(task: MoRef, onUpdate?: () => void): Promise<Node | undefined> {
     const { propertyCollector } = await this.serviceContent();
     const collector = moRef(
       await this.call('CreatePropertyCollector', propertyCollector),
@@ -241,13 +259,23 @@ export class VimClient {
    * each property in a `missingSet` saying NotAuthenticated: that too means log in again.
    */
   private async collect(collector: MoRef, specSet: XmlObject): Promise<Map<string, Properties>> {
+    await this.ensureSession();
+    const sent = this.cookie;
     try {
       return await this.collectOnce(collector, specSet);
     } catch (error) {
       if (!(error instanceof HypervisorError) || error.fault !== 'NotAuthenticated') throw error;
-      this.cookie = undefined;
+      this.forgetSession(sent);
       return this.collectOnce(collector, specSet);
     }
+  }
+
+  /**
+   * Drops the session a failed request used, unless another call has already replaced it: a
+   * late NotAuthenticated must not throw away a fresh login.
+   */
+  private forgetSession(sent: string | undefined): void {
+    if (this.cookie === sent) this.cookie = undefined;
   }
 
   private async collectOnce(

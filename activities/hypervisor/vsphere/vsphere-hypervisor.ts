@@ -55,6 +55,9 @@ interface Inventory {
   pool: MoRef;
 }
 
+/** How long vSphere may take to put a host in maintenance mode. */
+const maintenanceTimeoutSeconds = 600;
+
 const vmProperties = [
   'name',
   'runtime.powerState',
@@ -150,8 +153,9 @@ export class VsphereHypervisor implements Hypervisor {
       const task = moRef(await this.client.call('Destroy_Task', ref), 'returnval');
       if (task) await this.client.waitForTask(task, onProgress);
     } catch (error) {
-      if (error instanceof HypervisorError && error.kind === 'HypervisorNotFound') return;
-      throw error;
+      // Gone is what we wanted, but only if the VM itself is gone, not some other object.
+      if (!(error instanceof HypervisorError) || error.kind !== 'HypervisorNotFound') throw error;
+      if (await this.findVm(vmId)) throw error;
     }
   }
 
@@ -229,8 +233,8 @@ export class VsphereHypervisor implements Hypervisor {
         onProgress,
       );
     } catch (error) {
-      if (error instanceof HypervisorError && error.kind === 'HypervisorNotFound') return;
-      throw error;
+      if (!(error instanceof HypervisorError) || error.kind !== 'HypervisorNotFound') throw error;
+      if ((await this.snapshots(ref)).some((candidate) => candidate.name === name)) throw error;
     }
   }
 
@@ -292,7 +296,9 @@ export class VsphereHypervisor implements Hypervisor {
       on ? 'EnterMaintenanceMode_Task' : 'ExitMaintenanceMode_Task',
       new MoRef('HostSystem', target.ref),
       // Berth moves its VMs itself (evacuation) before asking; vSphere need not wait for DRS.
-      on ? { timeout: 0, evacuatePoweredOffVms: false } : { timeout: 0 },
+      // Finite, so a host that will not empty (VMs Berth does not manage) fails the task with a
+      // timeout the activity can retry, instead of a task that never ends.
+      on ? { timeout: maintenanceTimeoutSeconds, evacuatePoweredOffVms: false } : { timeout: 0 },
       onProgress,
     );
   }

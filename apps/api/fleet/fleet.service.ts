@@ -137,7 +137,13 @@ export class FleetService {
         ...(vm.host ? [{ kind: 'evacuate-host' as const, target: vm.host }] : []),
       ],
     });
-    if (busy && busy.idempotencyKey !== (input.idempotencyKey ?? null)) {
+    // A repeat of the running move itself (same key, same operator) is answered below instead.
+    const repeat =
+      busy !== null &&
+      input.idempotencyKey !== undefined &&
+      busy.idempotencyKey === input.idempotencyKey &&
+      busy.requestedBy === principal.userId;
+    if (busy && !repeat) {
       return new VmBusyError(`operation ${busy.id} (${busy.kind}) is moving this server`, 'vmId');
     }
     return this.start(principal, {

@@ -45,6 +45,7 @@ describe('vim25 fault mapping', () => {
     ['MethodDisabled', 'HypervisorBusy'],
     ['InvalidPowerState', 'HypervisorInvalidState'],
     ['HostNotConnected', 'HypervisorInvalidState'],
+    ['ToolsUnavailable', 'HypervisorInvalidState'],
     ['InsufficientResourcesFault', 'NoCapacity'],
     ['InvalidLogin', 'HypervisorDenied'],
     ['NoPermission', 'HypervisorDenied'],
