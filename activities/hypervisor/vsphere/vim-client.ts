@@ -126,12 +126,17 @@ export class VimClient {
     });
   }
 
-  /** The given properties of every object of `type` in the inventory. */
-  async retrieveAll(type: string, paths: string[]): Promise<Map<string, Properties>> {
+  /** The given properties of every object of `type` in the inventory, or in one container. */
+  async retrieveAll(
+    type: string,
+    paths: string[],
+    /** Where to look (recursively); the whole inventory when absent. */
+    container?: MoRef,
+  ): Promise<Map<string, Properties>> {
     const { rootFolder, viewManager, propertyCollector } = await this.serviceContent();
     const view = moRef(
       await this.call('CreateContainerView', viewManager, {
-        container: rootFolder,
+        container: container ?? rootFolder,
         type: [type],
         recursive: true,
       }),
@@ -185,6 +190,40 @@ export class VimClient {
   }
 
   private async waitOnce(task: MoRef, onUpdate?: () => void): Promise<Node | undefined> {
+    const outcome = await this.follow(
+      task,
+      'Task',
+      ['info.state', 'info.error', 'info.result'],
+      (seen) => {
+        const state = text(seen.get('info.state'));
+        if (state === 'success') return { value: seen.get('info.result') };
+        if (state === 'error') {
+          const fault = seen.get('info.error');
+          throw faultError(
+            xsiType(asNode(fault?.fault)) ?? 'RuntimeFault',
+            text(fault, 'localizedMessage') || `task ${task.value} failed`,
+          );
+        }
+        return undefined;
+      },
+      { onUpdate },
+    );
+    return outcome?.value;
+  }
+
+  /**
+   * Follows properties of one object through a private PropertyCollector (WaitForUpdatesEx: the
+   * server answers when they change) until `decide` returns a result or throws, or `timeoutMs`
+   * passes (then undefined). Concurrent follows do not take each other's updates.
+   */
+  async follow<T>(
+    obj: MoRef,
+    type: string,
+    paths: string[],
+    decide: (seen: Map<string, Node>) => { value: T } | undefined,
+    options: { onUpdate?: () => void; timeoutMs?: number } = {},
+  ): Promise<{ value: T } | undefined> {
+    const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
     const { propertyCollector } = await this.serviceContent();
     const collector = moRef(
       await this.call('CreatePropertyCollector', propertyCollector),
@@ -198,20 +237,19 @@ export class VimClient {
     }
     try {
       await this.call('CreateFilter', collector, {
-        spec: {
-          propSet: [{ type: 'Task', pathSet: ['info.state', 'info.error', 'info.result'] }],
-          objectSet: [{ obj: task, skip: false }],
-        },
+        spec: { propSet: [{ type, pathSet: paths }], objectSet: [{ obj, skip: false }] },
         partialUpdates: false,
       });
       let version: string | undefined;
       const seen = new Map<string, Node>();
       for (;;) {
+        const left = deadline === undefined ? waitSeconds : (deadline - Date.now()) / 1000;
+        if (left <= 0) return undefined;
         const response = await this.call('WaitForUpdatesEx', collector, {
           version,
-          options: { maxWaitSeconds: waitSeconds },
+          options: { maxWaitSeconds: Math.max(1, Math.min(waitSeconds, Math.ceil(left))) },
         });
-        onUpdate?.();
+        options.onUpdate?.();
         const update = response.returnval;
         if (update === undefined) continue; // the wait ended without a change
         const set = asNode(update);
@@ -223,15 +261,8 @@ export class VimClient {
             }
           }
         }
-        const state = text(seen.get('info.state'));
-        if (state === 'success') return seen.get('info.result');
-        if (state === 'error') {
-          const fault = seen.get('info.error');
-          throw faultError(
-            xsiType(asNode(fault?.fault)) ?? 'RuntimeFault',
-            text(fault, 'localizedMessage') || `task ${task.value} failed`,
-          );
-        }
+        const decided = decide(seen);
+        if (decided) return decided;
       }
     } finally {
       await this.call('DestroyPropertyCollector', collector).catch(() => undefined);

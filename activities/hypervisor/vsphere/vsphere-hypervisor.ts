@@ -55,6 +55,9 @@ interface Inventory {
   pool: MoRef;
 }
 
+/** How long a guest may take to shut down when asked (ShutdownGuest). */
+const guestShutdownTimeoutMs = 5 * 60_000;
+
 /** How long vSphere may take to put a host in maintenance mode. */
 const maintenanceTimeoutSeconds = 600;
 
@@ -140,6 +143,23 @@ export class VsphereHypervisor implements Hypervisor {
     } catch (error) {
       // Someone (or an earlier attempt) got there first.
       if (!(error instanceof HypervisorError) || error.fault !== 'InvalidPowerState') throw error;
+    }
+    if (action === 'shutdown') {
+      // ShutdownGuest only asks the guest: wait until it is off, as a caller expects.
+      const off = await this.client.follow(
+        ref,
+        'VirtualMachine',
+        ['runtime.powerState'],
+        (seen) =>
+          text(seen.get('runtime.powerState')) === 'poweredOff' ? { value: true } : undefined,
+        { onUpdate: onProgress, timeoutMs: guestShutdownTimeoutMs },
+      );
+      if (!off) {
+        throw new HypervisorError(
+          'HypervisorBusy',
+          `the guest of server ${vmId} did not shut down within ${guestShutdownTimeoutMs / 1000} s`,
+        );
+      }
     }
     return this.describe(vmId, ref);
   }
@@ -261,11 +281,13 @@ export class VsphereHypervisor implements Hypervisor {
   }
 
   async listVms(host?: string): Promise<HypervisorVm[]> {
-    const vms = await this.client.retrieveAll('VirtualMachine', [
-      'config.extraConfig',
-      'config.template',
-      ...vmProperties,
-    ]);
+    // Berth's folder only: reading every VM's extraConfig across vCenter would be slow.
+    const { folder } = await this.resolveInventory();
+    const vms = await this.client.retrieveAll(
+      'VirtualMachine',
+      ['config.extraConfig', 'config.template', ...vmProperties],
+      folder,
+    );
     const hostNames = new Map(
       (await this.listHosts()).map((candidate) => [candidate.ref, candidate.name]),
     );
