@@ -118,14 +118,26 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     progress: number;
     step: string;
   }): Promise<void> {
+    // One guarded UPDATE in the common case (the throughput benchmark counted four statements
+    // per report before: a read, then a transaction around the write).
     const em = forkEm(deps.orm);
-    const operation = await em.findOne(Operation, input.operationId);
-    if (!operation)
-      throw failure('RecordNotFound', `operation ${input.operationId} does not exist`);
-    if (operation.status !== 'running') return;
-    operation.progress = Math.max(operation.progress, Math.min(100, Math.round(input.progress)));
-    operation.step = input.step.slice(0, 200);
-    await em.flush();
+    const step = input.step.slice(0, 200);
+    const progress = Math.min(100, Math.round(input.progress));
+    const id = input.operationId;
+    if (
+      (await em.nativeUpdate(
+        Operation,
+        { id, status: 'running', progress: { $lte: progress } },
+        { progress, step },
+      )) === 1
+    ) {
+      return;
+    }
+    // Further along already: keep its progress, take the step. Finished: leave it.
+    if ((await em.nativeUpdate(Operation, { id, status: 'running' }, { step })) === 1) return;
+    if (!(await em.findOne(Operation, id, { fields: ['id'] }))) {
+      throw failure('RecordNotFound', `operation ${id} does not exist`);
+    }
   }
 
   async function finishOperation(input: OperationOutcome): Promise<void> {
