@@ -1,4 +1,4 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AnsibleActivities } from '../activities/ansible/activities';
 import type { HypervisorActivities } from '../activities/hypervisor/activities';
 import type { NetworkActivities } from '../activities/network/activities';
@@ -64,6 +64,8 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
 
   await progress(40, 'installing operating system');
   const { installedAt } = await install.awaitInstallCallback({ vmId });
+  // The install is reported: its secret need not stay readable on the VM (guestinfo).
+  if (patched('forget-callback-token')) await hypervisor.forgetCallback({ vmId });
   await records.setVmStatus({
     vmId,
     status: 'installed',

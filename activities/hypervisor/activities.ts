@@ -72,6 +72,16 @@ export function createHypervisorActivities(deps: {
     }
   }
 
+  /** The install is reported: its callback secret comes off the VM. */
+  async function forgetCallback(input: { vmId: string }): Promise<void> {
+    const alive = heartbeat();
+    try {
+      await deps.hypervisor.forgetCallback(input.vmId, alive);
+    } catch (error) {
+      throw hypervisorFailure(`clearing the install secret of server ${input.vmId} failed`, error);
+    }
+  }
+
   /** Destroying a server that is already gone succeeds. */
   async function destroyVm(input: { vmId: string }): Promise<void> {
     const alive = heartbeat();
@@ -82,7 +92,7 @@ export function createHypervisorActivities(deps: {
     }
   }
 
-  return { createVm, awaitInstallCallback, powerVm, destroyVm };
+  return { createVm, awaitInstallCallback, forgetCallback, powerVm, destroyVm };
 }
 
 /**

@@ -19,6 +19,11 @@ export interface Hypervisor {
   /** Power actions; `reboot` asks the guest, `reset` is the hardware button. */
   power(vmId: string, action: PowerAction, onProgress?: () => void): Promise<HypervisorVm>;
   destroyVm(vmId: string, onProgress?: () => void): Promise<void>;
+  /**
+   * Takes the install callback's secret off the VM once the install is reported, so it does not
+   * stay readable in the hypervisor (vSphere: guestinfo). A missing VM or token is fine.
+   */
+  forgetCallback(vmId: string, onProgress?: () => void): Promise<void>;
   /** Changes a VM's size; a disk only grows. Returns the VM as it now is. */
   reconfigureVm(vmId: string, size: VmSize, onProgress?: () => void): Promise<HypervisorVm>;
   /** Takes a snapshot named `name`, unless the VM has one by that name already. */

@@ -191,7 +191,7 @@ describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
           berth,
           temporal.address,
           provisionWorkflowId(vm.id),
-          'provision-vm-local-calls',
+          'provision-vm-forget-token',
         );
       }
     },

@@ -104,6 +104,10 @@ export class SimulatedHypervisor implements Hypervisor {
     await forkEm(this.orm).nativeDelete(SimulatedVm, { vmId });
   }
 
+  async forgetCallback(vmId: string): Promise<void> {
+    await forkEm(this.orm).nativeUpdate(SimulatedVm, { vmId }, { callbackToken: '' });
+  }
+
   async reconfigureVm(vmId: string, size: VmSize): Promise<HypervisorVm> {
     const em = forkEm(this.orm);
     const vm = await this.requireVm(em, vmId);

@@ -179,6 +179,22 @@ export class VsphereHypervisor implements Hypervisor {
     }
   }
 
+  async forgetCallback(vmId: string, onProgress?: () => void): Promise<void> {
+    const ref = await this.findVm(vmId);
+    if (!ref) return;
+    const properties = (
+      await this.client.retrieve([ref], 'VirtualMachine', ['config.extraConfig'])
+    ).get(ref.toString());
+    if (!extraConfig(properties?.get('config.extraConfig')).get(guestinfo.callbackToken)) return;
+    // An empty value removes the key from the VM's configuration.
+    await this.runTask(
+      'ReconfigVM_Task',
+      ref,
+      { spec: { extraConfig: [option(guestinfo.callbackToken, '')] } },
+      onProgress,
+    );
+  }
+
   async reconfigureVm(vmId: string, size: VmSize, onProgress?: () => void): Promise<HypervisorVm> {
     const ref = await this.requireVm(vmId);
     const disk = await this.firstDisk(ref);

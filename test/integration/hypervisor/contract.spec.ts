@@ -4,9 +4,12 @@ import { HypervisorError } from '../../../activities/hypervisor/errors';
 import { type Hypervisor, type VmSpec } from '../../../activities/hypervisor/port';
 import { SimulatedHypervisor } from '../../../activities/hypervisor/simulated/simulated-hypervisor';
 import {
+  guestinfo,
   VsphereHypervisor,
   vsphereVmName,
 } from '../../../activities/hypervisor/vsphere/vsphere-hypervisor';
+import { SimulatedVm } from '../../../activities/hypervisor/simulated/simulated-vm.entity';
+import { forkEm } from '../../../libs/db/orm';
 import { createLogger } from '../../../libs/logger';
 import { startDatabase, type TestDatabase } from '../../helpers/databases';
 import { startVcsim, type Vcsim, vcsimUnavailable, vsphereSettings } from '../../helpers/vcsim';
@@ -22,6 +25,8 @@ interface Subject {
   hypervisor: Hypervisor;
   /** How many VMs with this Berth id exist, counted behind the adapter's back. */
   count(vmId: string): Promise<number>;
+  /** The install callback's secret as the VM holds it, read behind the adapter's back. */
+  callbackToken(vmId: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +41,8 @@ const subjects: Record<'simulated' | 'vsphere', () => Promise<Subject>> = {
     return {
       hypervisor,
       count: async (vmId) => ((await hypervisor.getVm(vmId)) ? 1 : 0),
+      callbackToken: async (vmId) =>
+        (await forkEm(db.orm).findOneOrFail(SimulatedVm, { vmId })).callbackToken,
       async stop() {
         await hypervisor.close();
         await db.stop();
@@ -52,6 +59,15 @@ const subjects: Record<'simulated' | 'vsphere', () => Promise<Subject>> = {
         (await vcsim.govc('find', '/DC0/vm', '-type', 'm', '-name', vsphereVmName(vmId)))
           .split('\n')
           .filter(Boolean).length,
+      callbackToken: async (vmId) => {
+        const info = JSON.parse(
+          await vcsim.govc('vm.info', '-e', '-json', `/DC0/vm/${vsphereVmName(vmId)}`),
+        ) as { virtualMachines: { config: { extraConfig: { key: string; value: string }[] } }[] };
+        const entry = info.virtualMachines[0]!.config.extraConfig.find(
+          (option) => option.key === guestinfo.callbackToken,
+        );
+        return entry?.value ?? '';
+      },
       async stop() {
         await hypervisor.close();
         await vcsim.stop();
@@ -107,6 +123,16 @@ describe.each(['simulated', 'vsphere'] as const)('the Hypervisor contract: %s', 
     expect(again.ref).toBe(first.ref);
     expect(await hypervisor.getVm(wanted.vmId)).toMatchObject({ ref: first.ref });
     expect(await subject.count(wanted.vmId)).toBe(1);
+  });
+
+  it.skipIf(skip)('hands the callback secret to the VM, and takes it off again', async () => {
+    const wanted = spec();
+    await hypervisor.createVm(wanted);
+    expect(await subject.callbackToken(wanted.vmId)).toBe(wanted.callback.token);
+    await hypervisor.forgetCallback(wanted.vmId);
+    await hypervisor.forgetCallback(wanted.vmId);
+    expect(await subject.callbackToken(wanted.vmId)).toBe('');
+    await hypervisor.forgetCallback(randomUUID());
   });
 
   it.skipIf(skip)('places VMs on the hosts it lists, and counts them there', async () => {

@@ -21,6 +21,8 @@ describe('workflow replay', () => {
   it('has recorded histories to replay', () => {
     // site.json and provision-vm.json: the first version (issue #2), before lifecycle changes;
     // site-lifecycle.json: a site taken through disable, enable, suspension and cancellation;
+    // provision-vm-forget-token.json: a build that also takes the callback secret off the VM
+    // after the install (the `forget-callback-token` patch);
     // provision-vm-local-calls.json: a build since database calls became local activities
     // (the `local-database-calls` patch); site-warm-pool.json: a site served from the warm pool,
     // topping the pool up after the claim (the `top-up-pool-after-claim` patch);
@@ -33,6 +35,7 @@ describe('workflow replay', () => {
         'provision-vm.json',
         'site-lifecycle.json',
         'provision-vm-local-calls.json',
+        'provision-vm-forget-token.json',
         'site-warm-pool.json',
         'site-warm-pool-claim-steps.json',
         'host-evacuation.json',
