@@ -3,7 +3,8 @@ import { type Orm, forkEm } from '../../libs/db/orm';
 import { randomUUID } from 'node:crypto';
 import { HypervisorHostRow, Notification, Operation, Site, SiteEvent, Vm } from '../../libs/domain';
 import { failure } from '../../libs/failures';
-import { hypervisorFailure } from '../hypervisor/activities';
+import { hypervisorFailure, siteVmHosts } from '../hypervisor/activities';
+import { bestHost } from '../hypervisor/placement';
 import { type Hypervisor, type HypervisorHost } from '../hypervisor/port';
 
 /** Well inside the 30-second heartbeat timeout of hypervisor calls. */
@@ -70,24 +71,14 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
     /** Memory already promised to moves under way, by host: parallel moves do not all pick one. */
     reservedMb?: Record<string, number>;
   }): Promise<string> {
-    const em = forkEm(deps.orm);
-    const vm = await em.findOne(Vm, input.vmId);
+    const vm = await forkEm(deps.orm).findOne(Vm, input.vmId);
     const memoryMb = vm?.memoryMb ?? 0;
-    const siblings = vm?.siteId
-      ? (await em.find(Vm, { siteId: vm.siteId, id: { $ne: vm.id } })).map((row) => row.host)
-      : [];
-    const hosts = await listHosts();
-    const free = (host: HypervisorHost) =>
-      host.memoryMb - host.memoryUsedMb - (input.reservedMb?.[host.name] ?? 0);
-    const [best] = hosts
-      .filter((host) => host.connectionState === 'connected' && !host.inMaintenanceMode)
-      .filter((host) => !input.exclude.includes(host.name))
-      .filter((host) => free(host) >= memoryMb)
-      .sort(
-        (a, b) =>
-          Number(siblings.includes(a.name)) - Number(siblings.includes(b.name)) ||
-          free(b) - free(a),
-      );
+    const best = bestHost(await listHosts(), {
+      memoryMb,
+      avoid: vm?.siteId ? await siteVmHosts(deps.orm, vm.siteId, vm.id) : [],
+      exclude: input.exclude,
+      reservedMb: input.reservedMb,
+    });
     if (!best) {
       throw failure('NoCapacity', `no host can take server ${input.vmId} (${memoryMb} MB)`);
     }

@@ -29,14 +29,12 @@ export function createHypervisorActivities(deps: {
   async function createVm(input: CreateVmInput): Promise<{ ref: string; host: string | null }> {
     const alive = heartbeat();
     // Where the site's other servers run (a test server's production one, say): avoided.
-    const siblings = input.siteId
-      ? await forkEm(deps.orm).find(Vm, { siteId: input.siteId, id: { $ne: input.vmId } })
-      : [];
+    const avoidHosts = input.siteId ? await siteVmHosts(deps.orm, input.siteId, input.vmId) : [];
     try {
       const vm = await deps.hypervisor.createVm(
         {
           ...input,
-          avoidHosts: siblings.map((sibling) => sibling.host).filter((h): h is string => !!h),
+          avoidHosts,
           callback: {
             url: `${deps.publicUrl}/callbacks/vm/${input.vmId}`,
             // Derived here, inside the activity, so the secret never enters workflow history.
@@ -93,6 +91,16 @@ export function createHypervisorActivities(deps: {
   }
 
   return { createVm, awaitInstallCallback, forgetCallback, powerVm, destroyVm };
+}
+
+/** The hosts running a site's servers other than `exceptVmId`, as the read model has them. */
+export async function siteVmHosts(orm: Orm, siteId: string, exceptVmId: string): Promise<string[]> {
+  const vms = await forkEm(orm).find(
+    Vm,
+    { siteId, id: { $ne: exceptVmId }, host: { $ne: null } },
+    { fields: ['host'] },
+  );
+  return vms.map((vm) => vm.host!);
 }
 
 /**

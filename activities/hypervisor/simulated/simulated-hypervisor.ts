@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type Orm, forkEm } from '../../../libs/db/orm';
 import { type Logger } from '../../../libs/logger';
 import { HypervisorError } from '../errors';
+import { bestHost } from '../placement';
 import {
   type Hypervisor,
   type HypervisorHost,
@@ -269,11 +270,10 @@ export class SimulatedHypervisor implements Hypervisor {
   }
 
   private async placeVm(spec: VmSpec): Promise<string> {
-    const hosts = await this.listHosts();
-    const [chosen] = hosts
-      .filter((host) => host.connectionState === 'connected' && !host.inMaintenanceMode)
-      .filter((host) => host.memoryMb - host.memoryUsedMb >= spec.memoryMb)
-      .sort((a, b) => avoided(spec, a) - avoided(spec, b) || freeMb(b) - freeMb(a));
+    const chosen = bestHost(await this.listHosts(), {
+      memoryMb: spec.memoryMb,
+      avoid: spec.avoidHosts,
+    });
     if (!chosen) {
       throw new HypervisorError(
         'NoCapacity',
@@ -303,13 +303,4 @@ function view(vm: SimulatedVm): HypervisorVm {
 
 function snapshotView(snapshot: SimulatedSnapshot): HypervisorSnapshot {
   return { name: snapshot.name, createdAt: snapshot.createdAt.toISOString() };
-}
-
-/** 1 for a host the spec would rather not use (it runs the site's other servers), else 0. */
-function avoided(spec: VmSpec, host: HypervisorHost): number {
-  return spec.avoidHosts?.includes(host.name) ? 1 : 0;
-}
-
-function freeMb(host: HypervisorHost): number {
-  return host.memoryMb - host.memoryUsedMb;
 }

@@ -1,4 +1,5 @@
 import { HypervisorError } from '../errors';
+import { bestHost } from '../placement';
 import {
   type Hypervisor,
   type HypervisorHost,
@@ -467,9 +468,19 @@ export class VsphereHypervisor implements Hypervisor {
         onProgress,
       );
     } catch (error) {
-      // An earlier attempt's customisation is already waiting for that boot.
-      if (!(error instanceof HypervisorError) || error.fault !== 'CustomizationPending')
-        throw error;
+      if (!(error instanceof HypervisorError)) throw error;
+      // An earlier attempt's customisation is already waiting for that boot, or a concurrent
+      // attempt converged the VM and started it meanwhile.
+      if (error.fault === 'CustomizationPending' || error.fault === 'InvalidPowerState') return;
+      // A clone another attempt is still making has no NICs yet: try again once it is done.
+      if (error.fault === 'NicSettingMismatch') {
+        throw new HypervisorError(
+          'HypervisorBusy',
+          `server ${spec.vmId} is still being cloned; try again`,
+          { fault: error.fault, cause: error },
+        );
+      }
+      throw error;
     }
   }
 
@@ -555,12 +566,10 @@ export class VsphereHypervisor implements Hypervisor {
 
   /** The connected host, out of maintenance, with the most free memory that fits the VM. */
   private async placeVm(spec: VmSpec): Promise<MoRef> {
-    const hosts = await this.listHosts();
-    const candidates = hosts
-      .filter((host) => host.connectionState === 'connected' && !host.inMaintenanceMode)
-      .filter((host) => host.memoryMb - host.memoryUsedMb >= spec.memoryMb)
-      .sort((a, b) => avoided(spec, a) - avoided(spec, b) || freeMb(b) - freeMb(a));
-    const chosen = candidates[0];
+    const chosen = bestHost(await this.listHosts(), {
+      memoryMb: spec.memoryMb,
+      avoid: spec.avoidHosts,
+    });
     if (!chosen) {
       throw new HypervisorError(
         'NoCapacity',
@@ -698,13 +707,4 @@ function toHost(ref: MoRef, properties: Properties): HypervisorHost {
     memoryUsedMb: int(get('summary.quickStats.overallMemoryUsage')),
     vmCount: list(asNode(get('vm')), 'ManagedObjectReference').length,
   };
-}
-
-/** 1 for a host the spec would rather not use (it runs the site's other servers), else 0. */
-function avoided(spec: VmSpec, host: HypervisorHost): number {
-  return spec.avoidHosts?.includes(host.name) ? 1 : 0;
-}
-
-function freeMb(host: HypervisorHost): number {
-  return host.memoryMb - host.memoryUsedMb;
 }

@@ -12,6 +12,7 @@ import { SimulatedVm } from '../../../activities/hypervisor/simulated/simulated-
 import { forkEm } from '../../../libs/db/orm';
 import { createLogger } from '../../../libs/logger';
 import { startDatabase, type TestDatabase } from '../../helpers/databases';
+import { testVmSpec } from '../../helpers/vm-spec';
 import { startVcsim, type Vcsim, vcsimUnavailable, vsphereSettings } from '../../helpers/vcsim';
 
 /**
@@ -77,19 +78,7 @@ const subjects: Record<'simulated' | 'vsphere', () => Promise<Subject>> = {
 };
 
 function spec(overrides: Partial<VmSpec> = {}): VmSpec {
-  const vmId = randomUUID();
-  return {
-    vmId,
-    siteId: null,
-    hostname: `contract-${vmId.slice(0, 8)}.sites.berth.test`,
-    ipv4: '192.0.2.10',
-    ipv6: '2001:db8::10',
-    cpus: 1,
-    memoryMb: 1024,
-    diskGb: 10,
-    callback: { url: `http://127.0.0.1:9/callbacks/vm/${vmId}`, token: 'not-a-real-token' },
-    ...overrides,
-  };
+  return testVmSpec('contract', overrides);
 }
 
 async function refusal(call: Promise<unknown>): Promise<HypervisorError> {
@@ -292,10 +281,15 @@ describe.each(['simulated', 'vsphere'] as const)('the Hypervisor contract: %s', 
         // An attempt that finds the other's clone under way is told to try again.
         if (result.status === 'rejected') {
           expect(result.reason).toBeInstanceOf(HypervisorError);
-          expect((result.reason as HypervisorError).retryable).toBe(true);
+          expect((result.reason as HypervisorError).retryable, String(result.reason)).toBe(true);
         }
       }
-      expect(results.some((result) => result.status === 'fulfilled')).toBe(true);
+      expect(
+        results.some((result) => result.status === 'fulfilled'),
+        results
+          .map((result) => (result.status === 'rejected' ? String(result.reason) : 'ok'))
+          .join(' / '),
+      ).toBe(true);
       const settled = await hypervisor.createVm(wanted);
       expect(settled.powerState).toBe('poweredOn');
       expect(await subject.count(wanted.vmId)).toBe(1);

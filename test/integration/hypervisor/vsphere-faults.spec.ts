@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HypervisorError } from '../../../activities/hypervisor/errors';
 import { type VmSpec } from '../../../activities/hypervisor/port';
@@ -7,6 +6,7 @@ import {
   type VsphereSettings,
 } from '../../../activities/hypervisor/vsphere/vsphere-hypervisor';
 import { freePort } from '../../helpers/free-port';
+import { testVmSpec } from '../../helpers/vm-spec';
 import { startVcsim, type Vcsim, vcsimUnavailable, vsphereSettings } from '../../helpers/vcsim';
 
 /**
@@ -36,18 +36,7 @@ describe.skipIf(vcsimUnavailable())('the vsphere adapter against vcsim faults', 
   }
 
   function spec(): VmSpec {
-    const vmId = randomUUID();
-    return {
-      vmId,
-      siteId: null,
-      hostname: `faults-${vmId.slice(0, 8)}.sites.berth.test`,
-      ipv4: '192.0.2.20',
-      ipv6: '2001:db8::20',
-      cpus: 1,
-      memoryMb: 512,
-      diskGb: 10,
-      callback: { url: `http://127.0.0.1:9/callbacks/vm/${vmId}`, token: 'not-a-real-token' },
-    };
+    return testVmSpec('faults', { memoryMb: 512 });
   }
 
   async function refusal(call: Promise<unknown>): Promise<HypervisorError> {
