@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type Client } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime } from '@temporalio/worker';
-import { startDevServer } from '../../libs/temporal/dev-server';
+import { type DevServer, startDevServer } from '../../libs/temporal/dev-server';
 import { freePort } from './free-port';
 import { findTemporalCli } from '../../libs/temporal/temporal-cli';
 import { serverUnavailable } from './require-server';
@@ -39,11 +39,7 @@ export async function startTemporal(): Promise<TestTemporal> {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const server = await startDevServer({
-    cli: temporalCli,
-    port: await freePort(),
-    namespace: 'default',
-  });
+  const server = await startDevServerOnFreePort(temporalCli);
   try {
     const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address });
     return {
@@ -58,5 +54,21 @@ export async function startTemporal(): Promise<TestTemporal> {
   } catch (error) {
     await server.stop();
     throw error;
+  }
+}
+
+/**
+ * The dev server on a free port. It also binds ports of its own next to the one given (its HTTP
+ * API among them), which another server that test files start in parallel can take first; the
+ * server then exits at once, and a new port usually works.
+ */
+async function startDevServerOnFreePort(cli: string): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({ cli, port: await freePort(), namespace: 'default' });
+    } catch (error) {
+      const exitedEarly = error instanceof Error && error.message.includes('exited with');
+      if (!exitedEarly || attempt >= 3) throw error;
+    }
   }
 }
