@@ -29,6 +29,14 @@ export const failureTypes = [
   'HypervisorInvalidRequest',
   /** Configuration of the server failed. */
   'ConfigurationFailed',
+  /** The DNS server could not be reached or failed on its side; retried. */
+  'DnsUnavailable',
+  /** A zone Berth publishes into does not exist on the DNS server. Not retryable. */
+  'DnsZoneMissing',
+  /** The DNS server refused a change as sent. Not retryable. */
+  'DnsRejected',
+  /** The DNS server refused Berth's API key. Not retryable. */
+  'DnsDenied',
 ] as const;
 export type FailureType = (typeof failureTypes)[number];
 
@@ -43,6 +51,9 @@ export const nonRetryableFailureTypes: FailureType[] = [
   'NoCapacity',
   'HypervisorDenied',
   'HypervisorInvalidRequest',
+  'DnsZoneMissing',
+  'DnsRejected',
+  'DnsDenied',
 ];
 
 export function failure(

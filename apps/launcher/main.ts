@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type BerthConfig, ConfigError, loadConfig } from '../../libs/config';
+import { ensureDefaultPools } from '../../libs/network/default-pools';
 import { migrate, openOrm, setOrmLogger } from '../../libs/db/orm';
 import { createLogger, type Logger } from '../../libs/logger';
 import {
@@ -53,8 +54,9 @@ async function main(): Promise<void> {
 
     const orm = await openOrm(config.database);
     await migrate(orm);
+    const pools = await ensureDefaultPools(orm, config.network);
     await orm.close();
-    log.info({ database: config.database.driver }, 'database migrated');
+    log.info({ database: config.database.driver, poolsMade: pools }, 'database migrated');
   } catch (error) {
     await devServer?.stop();
     throw error;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../../libs/config';
 import { migrate, openOrm, setOrmLogger } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
+import { ensureDefaultPools } from '../../libs/network/default-pools';
 
 /**
  * `npm run migrate`: applies the committed migrations and exits. Production runs it once per
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
   const orm = await openOrm(config.database);
   try {
     await migrate(orm);
-    log.info({ database: config.database.driver }, 'database migrated');
+    const pools = await ensureDefaultPools(orm, config.network);
+    log.info({ database: config.database.driver, poolsMade: pools }, 'database migrated');
   } finally {
     await orm.close();
   }

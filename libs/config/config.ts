@@ -54,9 +54,22 @@ export interface BerthConfig {
   };
   readonly network: {
     readonly zone: string;
-    readonly hostnamePrefix: string;
+    readonly hostnamePattern: string;
+    /** The networks of the pools made at migration when a family has none. */
     readonly ipv4Pool: string;
     readonly ipv6Pool: string;
+    readonly addressHoldSeconds: number;
+  };
+  readonly dns: {
+    readonly adapter: 'simulated' | 'powerdns';
+    /** Set when DNS=powerdns. */
+    readonly powerDns:
+      { readonly url: string; readonly apiKey: string; readonly serverId: string } | undefined;
+    readonly nameservers: readonly string[];
+    readonly ttlSeconds: number;
+    readonly dnssec: boolean;
+    readonly reconcileMinutes: number;
+    readonly repairDrift: boolean;
   };
   readonly pool: {
     /** Per image, in the configured order; the first image is the default. */
@@ -143,7 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
   const database = parseDatabaseUrl(v.databaseUrl ?? `sqlite:${dataDir}/berth.sqlite`);
   const profile = v.profile!;
   if (profile === 'production') {
-    for (const key of ['hypervisor', 'ansible'] as const) {
+    for (const key of ['hypervisor', 'ansible', 'dns'] as const) {
       if (!invalid.has(key) && v[key] === 'simulated') {
         problems.push(
           `${settings[key].env}=simulated is refused by the production profile: choose a real adapter`,
@@ -155,6 +168,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     }
     if (v.temporalAddress === undefined) {
       problems.push('TEMPORAL_ADDRESS is required in the production profile');
+    }
+  }
+  if (v.dns === 'powerdns') {
+    for (const key of ['powerDnsUrl', 'powerDnsApiKey'] as const) {
+      if (v[key] === undefined && !invalid.has(key)) {
+        problems.push(`${settings[key].env} is required with DNS=powerdns`);
+      }
     }
   }
   if (v.hypervisor === 'vsphere') {
@@ -221,9 +241,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     },
     network: {
       zone: v.dnsZone!,
-      hostnamePrefix: v.hostnamePrefix!,
+      hostnamePattern: v.hostnamePattern!,
       ipv4Pool: v.ipv4Pool!,
       ipv6Pool: v.ipv6Pool!,
+      addressHoldSeconds: v.addressHoldSeconds!,
+    },
+    dns: {
+      adapter: v.dns!,
+      powerDns:
+        v.dns === 'powerdns'
+          ? { url: v.powerDnsUrl!, apiKey: v.powerDnsApiKey!, serverId: v.powerDnsServerId! }
+          : undefined,
+      nameservers: v.dnsNameservers?.split(',') ?? [`ns1.${v.dnsZone!}`],
+      ttlSeconds: v.dnsTtlSeconds!,
+      dnssec: v.dnssec!,
+      reconcileMinutes: v.dnsReconcileMinutes!,
+      repairDrift: v.dnsRepairDrift!,
     },
     pool: {
       targets: v.poolTargets!.split(',').map((pair) => {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseCidr } from '../network/addresses';
+import { parseHostnamePattern } from '../network/hostnames';
 
 /**
  * Every environment variable Berth reads, with its type, default and meaning. This table is the
@@ -27,6 +29,7 @@ const adapter = <T extends readonly [string, ...string[]]>(names: T) => z.enum(n
 /** Adapters that exist today; each later issue adds its real adapter to these lists. */
 export const hypervisorAdapters = ['simulated', 'vsphere'] as const;
 export const ansibleAdapters = ['simulated'] as const;
+export const dnsAdapters = ['simulated', 'powerdns'] as const;
 
 export const settings = {
   profile: {
@@ -290,20 +293,28 @@ export const settings = {
         'must be a lower-case DNS name',
       ),
   },
-  hostnamePrefix: {
-    env: 'BERTH_HOSTNAME_PREFIX',
-    description: 'Allocated host names are `<prefix><n>` inside BERTH_DNS_ZONE',
-    default: 'web-',
-    schema: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'must be a lower-case DNS label prefix'),
+  hostnamePattern: {
+    env: 'BERTH_HOSTNAME_PATTERN',
+    description:
+      'Allocated host names inside BERTH_DNS_ZONE: one label with `{n}` for the server number, or `{n:5}` to zero-pad it to five digits',
+    default: 'web-{n}',
+    schema: z.string().superRefine((text, context) => {
+      const pattern = parseHostnamePattern(text);
+      if (typeof pattern === 'string') context.addIssue({ code: 'custom', message: pattern });
+    }),
   },
   ipv4Pool: {
     env: 'BERTH_IPV4_POOL',
     description:
-      'IPv4 CIDR that server addresses come from (the first and last addresses are kept)',
+      'IPv4 network of the pool `default-ipv4`, made at migration when no IPv4 pool exists; its first address is the gateway. Operators manage pools through GraphQL',
     default: '192.0.2.0/24',
     // A /31 or /32 leaves no address to hand out.
     schema: z
       .cidrv4()
+      .refine(
+        (cidr) => parseCidr(cidr) !== 'host-bits',
+        'give the network address: host bits must be zero',
+      )
       .refine(
         (cidr) => Number(cidr.split('/')[1]) <= 30,
         'must hold at least two addresses (/30 or larger)',
@@ -311,10 +322,15 @@ export const settings = {
   },
   ipv6Pool: {
     env: 'BERTH_IPV6_POOL',
-    description: 'IPv6 CIDR that server addresses come from',
+    description:
+      'IPv6 network of the pool `default-ipv6`, made at migration when no IPv6 pool exists; its first address is the gateway',
     default: '2001:db8:b0::/64',
     schema: z
       .cidrv6()
+      .refine(
+        (cidr) => parseCidr(cidr) !== 'host-bits',
+        'give the network address: host bits must be zero',
+      )
       .refine(
         (cidr) => !cidr.includes('.'),
         'write the prefix in hexadecimal, not with an embedded IPv4 address',
@@ -323,6 +339,80 @@ export const settings = {
         (cidr) => Number(cidr.split('/')[1]) <= 127,
         'must hold at least one address (/127 or larger)',
       ),
+  },
+  addressHoldSeconds: {
+    env: 'BERTH_ADDRESS_HOLD_SECONDS',
+    description:
+      "How long a released server's host name and addresses stay out of allocation (1 day), so caches and known_hosts files forget them first",
+    default: '86400',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(366 * 24 * 3600),
+  },
+  dns: {
+    env: 'DNS',
+    description: `DNS adapter: ${dnsAdapters.map((a) => `\`${a}\``).join(', ')}`,
+    default: 'simulated',
+    schema: adapter(dnsAdapters),
+  },
+  powerDnsUrl: {
+    env: 'POWERDNS_API_URL',
+    description:
+      'Base URL of the PowerDNS HTTP API (`http://127.0.0.1:8081`); required with DNS=powerdns',
+    optional: true,
+    schema: z.url({ protocol: /^https?$/ }),
+  },
+  powerDnsApiKey: {
+    env: 'POWERDNS_API_KEY',
+    description: "PowerDNS's `api-key`; required with DNS=powerdns",
+    optional: true,
+    sensitive: true,
+    schema: z.string().min(1).max(200),
+  },
+  powerDnsServerId: {
+    env: 'POWERDNS_SERVER_ID',
+    description: 'PowerDNS server id in API paths',
+    default: 'localhost',
+    schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a plain server id'),
+  },
+  dnsNameservers: {
+    env: 'BERTH_DNS_NAMESERVERS',
+    description:
+      'Comma-separated NS names for the zones Berth creates; default `ns1.<BERTH_DNS_ZONE>`',
+    optional: true,
+    schema: z
+      .string()
+      .regex(
+        /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(,[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)*$/,
+        'must be lower-case DNS names separated by commas',
+      ),
+  },
+  dnsTtlSeconds: {
+    env: 'BERTH_DNS_TTL_SECONDS',
+    description: 'TTL of the records Berth publishes for servers',
+    default: '3600',
+    schema: z.coerce.number().int().min(30).max(86_400),
+  },
+  dnssec: {
+    env: 'BERTH_DNSSEC',
+    description: 'Sign the zones Berth manages with DNSSEC (`true` or `false`)',
+    default: 'true',
+    schema: z.enum(['true', 'false']).transform((text) => text === 'true'),
+  },
+  dnsReconcileMinutes: {
+    env: 'BERTH_DNS_RECONCILE_MINUTES',
+    description: 'How often the `dns-reconcile` schedule compares DNS with the database',
+    default: '60',
+    schema: positiveInt.max(7 * 24 * 60),
+  },
+  dnsRepairDrift: {
+    env: 'BERTH_DNS_REPAIR_DRIFT',
+    description:
+      'When `true`, reconciliation rewrites records that differ from the database and removes stale ones; otherwise it only reports them',
+    default: 'false',
+    schema: z.enum(['true', 'false']).transform((text) => text === 'true'),
   },
   cancellationGraceSeconds: {
     env: 'BERTH_CANCELLATION_GRACE_SECONDS',

@@ -1,4 +1,7 @@
 import {
+  AddressPool,
+  AuditEvent,
+  HostKey,
   HypervisorHostRow,
   NetworkConfig,
   Notification,
@@ -9,19 +12,26 @@ import {
   SiteRole,
   Vm,
 } from '../domain';
+import {
+  SimulatedDnsRecordSet,
+  SimulatedDnsZone,
+} from '../../activities/network/dns/simulated/simulated-dns.entity';
 import { SimulatedHost } from '../../activities/hypervisor/simulated/simulated-host.entity';
 import { SimulatedSnapshot } from '../../activities/hypervisor/simulated/simulated-snapshot.entity';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
 
 /**
- * Every table of the read model. The simulated hypervisor keeps its machines in the same database
- * so that they outlive a worker restart, as a real hypervisor's would.
+ * Every table of the read model. The simulated hypervisor and DNS server keep their machines and
+ * records in the same database so that they outlive a worker restart, as real ones would.
  */
 export const entities = [
   Site,
   Service,
   Vm,
   NetworkConfig,
+  AddressPool,
+  HostKey,
+  AuditEvent,
   SiteRole,
   SiteEvent,
   Operation,
@@ -30,4 +40,6 @@ export const entities = [
   SimulatedVm,
   SimulatedHost,
   SimulatedSnapshot,
+  SimulatedDnsZone,
+  SimulatedDnsRecordSet,
 ];

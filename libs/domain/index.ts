@@ -1,3 +1,6 @@
+export * from './audit-event.entity';
+export * from './address-pool.entity';
+export * from './host-key.entity';
 export * from './notification.entity';
 export * from './hypervisor-host.entity';
 export * from './network-config.entity';

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Database, migrate, openOrm, type Orm } from '../../libs/db/orm';
+import { ensureDefaultPools } from '../../libs/network/default-pools';
 import { postgresUnavailable, startPostgres, type PostgresServer } from './postgres';
 
 export type DatabaseKind = 'sqlite' | 'postgresql';
@@ -20,6 +21,9 @@ export interface TestDatabase {
   orm: Orm;
   stop(): Promise<void>;
 }
+
+/** The default settings' pools (BERTH_IPV4_POOL, BERTH_IPV6_POOL). */
+const defaultNetwork = { ipv4Pool: '192.0.2.0/24', ipv6Pool: '2001:db8:b0::/64' };
 
 /**
  * A fresh database (migrated unless `migrate: false`) of the given kind: a SQLite file in a temporary folder, or a
@@ -45,7 +49,11 @@ export async function startDatabase(
     database,
     onQuery ? { debug: ['query'], logger: (message: string) => onQuery(message) } : {},
   );
-  if (options.migrate !== false) await migrate(orm);
+  if (options.migrate !== false) {
+    await migrate(orm);
+    // What `npm run migrate` does after the migrations: the default address pools.
+    await ensureDefaultPools(orm, defaultNetwork);
+  }
   return {
     database,
     orm,

@@ -19,6 +19,7 @@ import {
 } from '../../../libs/domain';
 import { searchAttributes, siteWorkflowId } from '../../../libs/temporal/names';
 import { type Logger } from '../../../libs/logger';
+import { type HostnamePattern, parseHostnamePattern } from '../../../libs/network/hostnames';
 import { type SiteInput, siteWorkflowType } from '../../../workflows/site.messages';
 import { type Principal } from '../../../libs/auth/principal';
 import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
@@ -58,12 +59,18 @@ export class SitesService {
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
+    const hostnames = parseHostnamePattern(config.network.hostnamePattern);
+    if (typeof hostnames === 'string') throw new Error(`BERTH_HOSTNAME_PATTERN ${hostnames}`);
+    this.hostnames = hostnames;
     this.siteFeed = new BatchedWatch({
       readMany: (ids) => this.getSites(ids),
       intervalMs: config.api.subscriptionPollMs,
       onError: (error) => log.warn({ err: error }, 'reading watched sites failed; retrying'),
     });
   }
+
+  /** Names the allocator makes; a requester may not choose one. */
+  private readonly hostnames: HostnamePattern;
 
   /** Sites followed by subscriptions, read together once per interval. */
   private readonly siteFeed: BatchedWatch<SiteModel>;
@@ -268,12 +275,11 @@ export class SitesService {
 
   private normalise(input: RequestSiteInput): NormalisedRequest {
     const hostname = input.hostname ?? null;
-    const reserved = new RegExp(`^${escapeRegExp(this.config.network.hostnamePrefix)}[0-9]+$`);
-    if (hostname !== null && reserved.test(hostname)) {
+    if (hostname !== null && this.hostnames.numberOf(hostname) !== undefined) {
       throw badUserInput([
         {
           field: 'hostname',
-          message: `names of the form ${this.config.network.hostnamePrefix}<number> are kept for allocated servers`,
+          message: `names of the form ${this.config.network.hostnamePattern} are kept for allocated servers`,
         },
       ]);
     }
@@ -445,8 +451,4 @@ function after(cursor: SiteCursor): FilterQuery<Site> {
 /** A search text as a PostgreSQL LIKE pattern that matches it literally. */
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -7,7 +7,9 @@ import {
 } from '../../../activities/network/activities';
 import { type BerthConfig } from '../../../libs/config';
 import { forkEm } from '../../../libs/db/orm';
-import { NetworkConfig } from '../../../libs/domain';
+import { AddressPool, NetworkConfig } from '../../../libs/domain';
+import { type ReservedRange } from '../../../libs/domain/address-pool.entity';
+import { checkPoolDefinition } from '../../../libs/network/pools';
 import {
   type TestDatabase,
   databaseKinds,
@@ -20,9 +22,10 @@ const zone = 'sites.berth.test';
 function aNetwork(overrides: Partial<BerthConfig['network']> = {}): BerthConfig['network'] {
   return {
     zone,
-    hostnamePrefix: 'web-',
+    hostnamePattern: 'web-{n}',
     ipv4Pool: '192.0.2.0/24',
     ipv6Pool: '2001:db8:b0::/64',
+    addressHoldSeconds: 3600,
     ...overrides,
   };
 }
@@ -51,8 +54,36 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the allocation to fail, but it succeeded');
 }
 
-function distinct<T>(allocations: NetworkAllocation[], field: keyof NetworkAllocation): Set<T> {
-  return new Set(allocations.map((allocation) => allocation[field] as T));
+function distinct(allocations: NetworkAllocation[], field: keyof NetworkAllocation): Set<unknown> {
+  return new Set(allocations.map((allocation) => allocation[field]));
+}
+
+/** Adds a pool as an operator would (checked definition); returns it. */
+async function aPool(
+  db: TestDatabase,
+  fields: {
+    name: string;
+    cidr: string;
+    gateway?: string;
+    reserved?: ReservedRange[];
+    priority?: number;
+  },
+): Promise<AddressPool> {
+  const checked = checkPoolDefinition({
+    name: fields.name,
+    cidr: fields.cidr,
+    gateway: fields.gateway ?? null,
+    reserved: fields.reserved ?? [],
+  });
+  if (Array.isArray(checked)) throw new Error(JSON.stringify(checked));
+  const pool = new AddressPool({
+    id: randomUUID(),
+    ...checked,
+    priority: fields.priority ?? 10,
+    enabled: true,
+  });
+  await forkEm(db.orm).persistAndFlush(pool);
+  return pool;
 }
 
 describe.each(databaseKinds)('allocating addresses on %s', (kind) => {
@@ -67,33 +98,50 @@ describe.each(databaseKinds)('allocating addresses on %s', (kind) => {
     await db?.stop();
   });
 
-  it.skipIf(skip)('gives 50 concurrent VMs 50 distinct slots, names and addresses', async () => {
+  it.skipIf(skip)('gives 100 concurrent VMs 100 distinct names and addresses', async () => {
     const { allocateNetwork } = createNetworkActivities({ orm: db.orm, network: aNetwork() });
-    const requests = Array.from({ length: 50 }, () => aRequest());
+    const requests = Array.from({ length: 100 }, () => aRequest());
     const before = await forkEm(db.orm).count(NetworkConfig);
 
     const allocations = await Promise.all(requests.map((request) => allocateNetwork(request)));
 
-    expect(distinct(allocations, 'hostname').size).toBe(50);
-    expect(distinct(allocations, 'ipv4').size).toBe(50);
-    expect(distinct(allocations, 'ipv6').size).toBe(50);
+    expect(distinct(allocations, 'hostname').size).toBe(100);
+    expect(distinct(allocations, 'ipv4').size).toBe(100);
+    expect(distinct(allocations, 'ipv6').size).toBe(100);
     for (const allocation of allocations) {
       expect(allocation.hostname).toMatch(/^web-\d+\.sites\.berth\.test$/);
       expect(allocation.ipv4).toMatch(/^192\.0\.2\.\d+$/);
-      expect(allocation.ipv6).toMatch(/^2001:db8:b0::[0-9a-f]+$/);
+      // The default pools' gateways (their first addresses) are never handed out.
+      expect(allocation.ipv4).not.toBe('192.0.2.1');
+      expect(allocation.ipv6).not.toBe('2001:db8:b0::1');
+      expect(allocation).toMatchObject({
+        ipv4PrefixLength: 24,
+        ipv4Gateway: '192.0.2.1',
+        ipv6PrefixLength: 64,
+        ipv6Gateway: '2001:db8:b0::1',
+      });
     }
-
     const em = forkEm(db.orm);
-    expect(await em.count(NetworkConfig)).toBe(before + 50);
+    expect(await em.count(NetworkConfig)).toBe(before + 100);
     const rows = await em.find(NetworkConfig, { vmId: { $in: requests.map((r) => r.vmId) } });
-    expect(rows).toHaveLength(50);
-    expect(new Set(rows.map((row) => row.slot)).size).toBe(50);
+    expect(new Set(rows.map((row) => row.hostNumber)).size).toBe(100);
     // Each VM's row holds what the activity returned to that VM.
     for (const [index, request] of requests.entries()) {
       const row = rows.find((r) => r.vmId === request.vmId);
-      expect(row).toMatchObject({ siteId: request.siteId, ...allocations[index] });
-      expect(row?.hostname).toBe(`web-${row?.slot}.${zone}`);
+      const { hostname, ipv4, ipv6 } = allocations[index]!;
+      expect(row).toMatchObject({
+        siteId: request.siteId,
+        state: 'allocated',
+        hostname,
+        ipv4,
+        ipv6,
+      });
+      expect(row?.hostname).toBe(`web-${row?.hostNumber}.${zone}`);
     }
+    // Lowest first: the 100 addresses are the first 100 after the gateway.
+    expect(rows.map((row) => row.ipv4Offset).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 2),
+    );
   });
 
   it.skipIf(skip)('returns the same allocation when a VM is allocated again', async () => {
@@ -118,7 +166,7 @@ describe.each(databaseKinds)('allocating addresses on %s', (kind) => {
     for (const allocation of allocations) expect(allocation).toEqual(allocations[0]);
     const rows = await forkEm(db.orm).find(NetworkConfig, { vmId: request.vmId });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ ...allocations[0] });
+    expect(rows[0]).toMatchObject({ ipv4: allocations[0]!.ipv4, ipv6: allocations[0]!.ipv6 });
   });
 
   it.skipIf(skip)('names the server after the requested label', async () => {
@@ -130,24 +178,24 @@ describe.each(databaseKinds)('allocating addresses on %s', (kind) => {
 
     expect(allocation.hostname).toBe(`${label}.${zone}`);
     const row = await forkEm(db.orm).findOneOrFail(NetworkConfig, { vmId: request.vmId });
-    expect(row.hostname).toBe(`${label}.${zone}`);
+    expect(row).toMatchObject({ hostname: `${label}.${zone}`, hostNumber: null });
   });
 
-  it.skipIf(skip)("skips a slot whose default name is another server's chosen label", async () => {
-    // A separate prefix so the slots this test reasons about are its own names.
+  it.skipIf(skip)("skips a number whose name is another server's chosen label", async () => {
+    // A pattern of its own so the numbers this test reasons about are its own names.
     const network = createNetworkActivities({
       orm: db.orm,
-      network: aNetwork({ hostnamePrefix: 'skip-' }),
+      network: aNetwork({ hostnamePattern: 'skip-{n}' }),
     });
-    const used = (await forkEm(db.orm).find(NetworkConfig, {})).map((row) => row.slot);
-    const nextSlot = Math.max(0, ...used) + 1;
-    // The label equals the default name of the slot after the one it gets.
-    const squatter = await network.allocateNetwork(
-      aRequest({ hostnameLabel: `skip-${nextSlot + 1}` }),
-    );
-    expect(squatter.hostname).toBe(`skip-${nextSlot + 1}.${zone}`);
+    const first = await network.allocateNetwork(aRequest());
+    const next = Number(/^skip-(\d+)\./.exec(first.hostname)![1]) + 1;
+    // Another server was named by hand what the next number would make.
+    await network.allocateNetwork(aRequest({ hostnameLabel: `skip-${next}` }));
+
     const plain = await network.allocateNetwork(aRequest());
-    expect(plain.hostname).toBe(`skip-${nextSlot + 2}.${zone}`);
+
+    expect(plain.hostname).not.toBe(`skip-${next}.${zone}`);
+    expect(plain.hostname).toMatch(/^skip-\d+\.sites\.berth\.test$/);
   });
 
   it.skipIf(skip)('refuses a label that another server already has', async () => {
@@ -165,43 +213,116 @@ describe.each(databaseKinds)('allocating addresses on %s', (kind) => {
   });
 });
 
-// Slots are numbered across the whole table, so a pool can only be filled on a database of its
-// own: the other tests' rows would already occupy its slots.
-describe.each(databaseKinds)('exhausting a small pool on %s', (kind) => {
+// Pools are shared by every allocation, so pools that are meant to run out get a database of
+// their own, with the default pools switched off.
+describe.each(databaseKinds)('small pools on %s', (kind) => {
   const skip = databaseUnavailable(kind);
   let db: TestDatabase;
 
   beforeAll(async () => {
-    if (!skip) db = await startDatabase(kind);
+    if (!skip) {
+      db = await startDatabase(kind);
+      await forkEm(db.orm).nativeUpdate(AddressPool, {}, { enabled: false });
+    }
   });
 
   afterAll(async () => {
     await db?.stop();
   });
 
-  it.skipIf(skip)('fails for good once all six addresses of a /29 are out', async () => {
-    const ipv4Pool = '198.51.100.0/29';
-    const { allocateNetwork } = createNetworkActivities({
-      orm: db.orm,
-      network: aNetwork({ ipv4Pool }),
+  it.skipIf(skip)(
+    'skips gateway and reserved ranges, fills pools by priority, then fails for good',
+    async () => {
+      // 198.51.100.0/29 hands out .1-.6; .1 is the gateway and .3-.4 are reserved: .2, .5, .6.
+      await aPool(db, {
+        name: 'small-v4',
+        cidr: '198.51.100.0/29',
+        gateway: '198.51.100.1',
+        reserved: [{ first: '198.51.100.3', last: '198.51.100.4' }],
+        priority: 1,
+      });
+      // Tried after small-v4: .9-.14 minus its gateway .9.
+      await aPool(db, {
+        name: 'next-v4',
+        cidr: '198.51.100.8/29',
+        gateway: '198.51.100.9',
+        priority: 2,
+      });
+      await aPool(db, { name: 'small-v6', cidr: '2001:db8:ff::/120', priority: 1 });
+      const { allocateNetwork } = createNetworkActivities({ orm: db.orm, network: aNetwork() });
+      const requests = Array.from({ length: 8 }, () => aRequest());
+      const allocations: NetworkAllocation[] = [];
+      for (const request of requests) allocations.push(await allocateNetwork(request));
+      expect(allocations.map((a) => a.ipv4)).toEqual([
+        '198.51.100.2',
+        '198.51.100.5',
+        '198.51.100.6',
+        '198.51.100.10',
+        '198.51.100.11',
+        '198.51.100.12',
+        '198.51.100.13',
+        '198.51.100.14',
+      ]);
+      expect(allocations.map((a) => a.ipv6)).toEqual(
+        Array.from({ length: 8 }, (_, i) => `2001:db8:ff::${i + 1}`),
+      );
+      const ninth = aRequest();
+
+      const error = await rejection(allocateNetwork(ninth));
+
+      expect(error).toBeInstanceOf(ApplicationFailure);
+      expect(error).toMatchObject({ type: 'AddressPoolExhausted', nonRetryable: true });
+      expect((error as Error).message).toContain('small-v4 (198.51.100.0/29)');
+      expect((error as Error).message).toContain('next-v4 (198.51.100.8/29)');
+      const em = forkEm(db.orm);
+      expect(await em.count(NetworkConfig, { vmId: ninth.vmId })).toBe(0);
+      // A retry of a VM that got its addresses still succeeds: the lookup comes before the pools.
+      await expect(allocateNetwork(requests[2]!)).resolves.toEqual(allocations[2]);
+
+      // Released addresses stay out of allocation while held...
+      await createNetworkActivities({ orm: db.orm, network: aNetwork() }).releaseNetwork({
+        vmId: requests[0]!.vmId,
+      });
+      const held = await em.findOneOrFail(NetworkConfig, { vmId: requests[0]!.vmId });
+      expect(held.state).toBe('held');
+      expect(held.holdUntil!.getTime() - held.releasedAt!.getTime()).toBe(3600_000);
+      expect(await rejection(allocateNetwork(aRequest()))).toMatchObject({
+        type: 'AddressPoolExhausted',
+      });
+      // ...releasing again changes nothing...
+      await createNetworkActivities({ orm: db.orm, network: aNetwork() }).releaseNetwork({
+        vmId: requests[0]!.vmId,
+      });
+      const again = await forkEm(db.orm).findOneOrFail(NetworkConfig, { vmId: requests[0]!.vmId });
+      expect(again.holdUntil).toEqual(held.holdUntil);
+      // ...and come back once the hold is over, name and addresses alike.
+      await forkEm(db.orm).nativeUpdate(
+        NetworkConfig,
+        { vmId: requests[0]!.vmId },
+        { holdUntil: new Date(Date.now() - 1000) },
+      );
+      const reused = await allocateNetwork(aRequest());
+      expect(reused).toMatchObject({
+        hostname: allocations[0]!.hostname,
+        ipv4: allocations[0]!.ipv4,
+        ipv6: allocations[0]!.ipv6,
+      });
+      expect(await forkEm(db.orm).count(NetworkConfig, { vmId: requests[0]!.vmId })).toBe(0);
+    },
+  );
+
+  it.skipIf(skip)('fails when no pool of a family is enabled, writing nothing', async () => {
+    await aPool(db, { name: 'spare-v4', cidr: '203.0.113.0/24' });
+    await forkEm(db.orm).nativeUpdate(AddressPool, { family: 'ipv6' }, { enabled: false });
+    const { allocateNetwork } = createNetworkActivities({ orm: db.orm, network: aNetwork() });
+    const request = aRequest();
+
+    const error = await rejection(allocateNetwork(request));
+
+    expect(error).toMatchObject({
+      type: 'AddressPoolExhausted',
+      message: 'no enabled ipv6 pool exists',
     });
-    const requests = Array.from({ length: 6 }, () => aRequest());
-    const allocations: NetworkAllocation[] = [];
-    for (const request of requests) allocations.push(await allocateNetwork(request));
-    expect(allocations.map((a) => a.ipv4)).toEqual(
-      [1, 2, 3, 4, 5, 6].map((n) => `198.51.100.${n}`),
-    );
-    const seventh = aRequest();
-
-    const error = await rejection(allocateNetwork(seventh));
-
-    expect(error).toBeInstanceOf(ApplicationFailure);
-    expect(error).toMatchObject({ type: 'AddressPoolExhausted', nonRetryable: true });
-    expect((error as Error).message).toContain(ipv4Pool);
-    const em = forkEm(db.orm);
-    expect(await em.count(NetworkConfig)).toBe(6);
-    expect(await em.count(NetworkConfig, { vmId: seventh.vmId })).toBe(0);
-    // A retry of a VM that got its addresses still succeeds: the lookup comes before the pool.
-    await expect(allocateNetwork(requests[2]!)).resolves.toEqual(allocations[2]);
+    expect(await forkEm(db.orm).count(NetworkConfig, { vmId: request.vmId })).toBe(0);
   });
 });

@@ -21,9 +21,13 @@ async function aPooledVm(db: TestDatabase, slot: number, image = 'debian-12'): P
     id: randomUUID(),
     vmId,
     siteId: null,
-    slot,
+    hostNumber: slot,
     hostname: `web-${slot}.sites.berth.test`,
+    ipv4PoolId: 'default-ipv4',
+    ipv4Offset: slot,
     ipv4: `192.0.2.${slot}`,
+    ipv6PoolId: 'default-ipv6',
+    ipv6Offset: slot,
     ipv6: `2001:db8:b0::${slot.toString(16)}`,
   });
   await forkEm(db.orm).persistAndFlush([vm, network]);

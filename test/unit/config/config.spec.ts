@@ -249,6 +249,47 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it('needs the PowerDNS URL and API key with DNS=powerdns, and never prints the key', () => {
+    expect(problemsNaming(configError(env({ DNS: 'powerdns' })), 'POWERDNS_API_URL')).toEqual([
+      expect.stringContaining('required with DNS=powerdns'),
+    ]);
+    const config = loadConfig(
+      env({
+        DNS: 'powerdns',
+        POWERDNS_API_URL: 'http://127.0.0.1:8081',
+        POWERDNS_API_KEY: 'pdns-secret-key',
+      }),
+    );
+    expect(config.dns.powerDns).toEqual({
+      url: 'http://127.0.0.1:8081',
+      apiKey: 'pdns-secret-key',
+      serverId: 'localhost',
+    });
+    expect(config.dns.nameservers).toEqual([`ns1.${config.network.zone}`]);
+    const refused = configError(
+      env({ DNS: 'powerdns', POWERDNS_API_URL: 'ftp://x', POWERDNS_API_KEY: 'pdns-secret-key' }),
+    );
+    expect(refused.message).not.toContain('pdns-secret-key');
+  });
+
+  it.each(['web', 'web-{n}-{n}', 'Web-{n}', 'a.b-{n}', '{n}-web', 'web-{n}-'])(
+    'refuses the host name pattern %s',
+    (pattern) => {
+      expect(
+        problemsNaming(
+          configError(env({ BERTH_HOSTNAME_PATTERN: pattern })),
+          'BERTH_HOSTNAME_PATTERN',
+        ),
+      ).toHaveLength(1);
+    },
+  );
+
+  it('refuses a pool network with host bits set', () => {
+    expect(
+      problemsNaming(configError(env({ BERTH_IPV4_POOL: '192.0.2.7/24' })), 'BERTH_IPV4_POOL'),
+    ).toEqual([expect.stringContaining('host bits')]);
+  });
+
   describe('in the production profile', () => {
     const postgresUrl = 'postgresql://berth:hunter2-password@db.internal:5432/berth';
 
@@ -256,13 +297,14 @@ describe(loadConfig.name, () => {
       const error = configError(env({ BERTH_PROFILE: 'production' }));
       expect(problemsNaming(error, 'HYPERVISOR=simulated')).toHaveLength(1);
       expect(problemsNaming(error, 'ANSIBLE=simulated')).toHaveLength(1);
+      expect(problemsNaming(error, 'DNS=simulated')).toHaveLength(1);
       expect(problemsNaming(error, 'DATABASE_URL')).toEqual([
         expect.stringContaining('PostgreSQL'),
       ]);
       expect(problemsNaming(error, 'TEMPORAL_ADDRESS')).toEqual([
         expect.stringContaining('required'),
       ]);
-      expect(error.problems).toHaveLength(4);
+      expect(error.problems).toHaveLength(5);
     });
 
     it('lists invalid values and the profile rules in one message, not in two rounds', () => {
@@ -302,9 +344,10 @@ describe(loadConfig.name, () => {
           TEMPORAL_ADDRESS: 'temporal.internal:7233',
         }),
       );
-      expect(error.problems).toHaveLength(2);
+      expect(error.problems).toHaveLength(3);
       expect(error.message).toContain('HYPERVISOR');
       expect(error.message).toContain('ANSIBLE');
+      expect(error.message).toContain('DNS');
       expect(error.message).not.toContain('hunter2-password');
     });
   });

@@ -9,6 +9,7 @@ import { Migration20261125154302_simulated_host } from './Migration2026112515430
 import { Migration20261125155428_fleet } from './Migration20261125155428_fleet';
 import { Migration20261125155840_hypervisor_host } from './Migration20261125155840_hypervisor_host';
 import { Migration20261125161949_notification } from './Migration20261125161949_notification';
+import { Migration20261125174040_network } from './Migration20261125174040_network';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -29,4 +30,5 @@ export const postgresqlMigrations: MigrationObject[] = [
     class: Migration20261125155840_hypervisor_host,
   },
   { name: 'Migration20261125161949_notification', class: Migration20261125161949_notification },
+  { name: 'Migration20261125174040_network', class: Migration20261125174040_network },
 ];

@@ -9,6 +9,7 @@ import { Migration20261125154303_simulated_host } from './Migration2026112515430
 import { Migration20261125155429_fleet } from './Migration20261125155429_fleet';
 import { Migration20261125155840_hypervisor_host } from './Migration20261125155840_hypervisor_host';
 import { Migration20261125161951_notification } from './Migration20261125161951_notification';
+import { Migration20261125174012_network } from './Migration20261125174012_network';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
@@ -29,4 +30,5 @@ export const sqliteMigrations: MigrationObject[] = [
     class: Migration20261125155840_hypervisor_host,
   },
   { name: 'Migration20261125161951_notification', class: Migration20261125161951_notification },
+  { name: 'Migration20261125174012_network', class: Migration20261125174012_network },
 ];
