@@ -7,7 +7,10 @@ import { createAnsible } from './ansible/create-ansible';
 import { createHypervisorActivities } from './hypervisor/activities';
 import { createHypervisor } from './hypervisor/create-hypervisor';
 import { type Hypervisor } from './hypervisor/port';
+import { createHostKeyActivities } from './keys/activities';
 import { createNetworkActivities } from './network/activities';
+import { createDnsActivities } from './network/dns-activities';
+import { createDns } from './network/dns/create-dns';
 import { createPoolActivities } from './pool/activities';
 import { createRecordsActivities } from './records/activities';
 
@@ -15,10 +18,21 @@ import { createRecordsActivities } from './records/activities';
 export async function createActivities(deps: { config: BerthConfig; orm: Orm; log: Logger }) {
   const hypervisor: Hypervisor = await createHypervisor(deps);
   const ansible = createAnsible(deps.config);
-  deps.log.info({ hypervisor: hypervisor.name, ansible: ansible.name }, 'adapters chosen');
+  const dns = createDns(deps);
+  deps.log.info(
+    { hypervisor: hypervisor.name, ansible: ansible.name, dns: dns.name },
+    'adapters chosen',
+  );
   const activities = {
     ...createRecordsActivities({ orm: deps.orm }),
     ...createNetworkActivities({ orm: deps.orm, network: deps.config.network }),
+    ...createDnsActivities({
+      dns,
+      orm: deps.orm,
+      network: deps.config.network,
+      settings: deps.config.dns,
+    }),
+    ...createHostKeyActivities({ orm: deps.orm, secretKey: deps.config.secretKey }),
     ...createHypervisorActivities({
       hypervisor,
       orm: deps.orm,
@@ -29,5 +43,11 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
     ...createPoolActivities({ orm: deps.orm }),
     ...createFleetActivities({ hypervisor, orm: deps.orm }),
   };
-  return { activities, close: () => hypervisor.close() };
+  return {
+    activities,
+    close: async () => {
+      await hypervisor.close();
+      await dns.close();
+    },
+  };
 }

@@ -63,6 +63,22 @@ export const hypervisorCall: ActivityOptions = {
   retry: { ...retry, maximumAttempts: 10 },
 };
 
+/**
+ * Calls to the DNS server. A server that is down for a while is waited for (about ten minutes of
+ * retries) rather than failing the provisioning; a refused change fails at once.
+ */
+export const dnsCall: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { ...retry, maximumAttempts: 25 },
+};
+
+/** A whole-zone comparison (reconciliation): heartbeats per zone. */
+export const dnsReconciliation: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { ...retry, maximumAttempts: 3 },
+};
+
 /** A configuration run: long, heartbeating, so a lost worker is noticed within a minute. */
 export const configurationRun: ActivityOptions = {
   startToCloseTimeout: '1 hour',

@@ -1,3 +1,4 @@
+export { reconcileDns } from './dns';
 export { evacuateHost, failoverHost, moveVm, returnHostToService, watchHosts } from './fleet';
 export { provisionVm } from './provision-vm';
 export { refillPool } from './refill-pool';

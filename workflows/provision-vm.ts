@@ -1,10 +1,24 @@
-import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  patched,
+  proxyActivities,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { HostKeyActivities } from '../activities/keys/activities';
+import type { DnsActivities } from '../activities/network/dns-activities';
 import type { AnsibleActivities } from '../activities/ansible/activities';
 import type { HypervisorActivities } from '../activities/hypervisor/activities';
 import type { NetworkActivities } from '../activities/network/activities';
 import type { RecordsActivities } from '../activities/records/activities';
 import { searchAttributes } from '../libs/temporal/names';
-import { configurationRun, databaseCalls, hypervisorCall, installWait } from './activity-options';
+import {
+  configurationRun,
+  databaseCalls,
+  dnsCall,
+  hypervisorCall,
+  installWait,
+  quickCall,
+} from './activity-options';
 
 export interface ProvisionVmInput {
   /** Null when building for the warm pool. */
@@ -32,11 +46,37 @@ export interface ProvisionVmResult {
  * lost at any point resumes without a second VM or address.
  */
 export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmResult> {
+  // Since this patch a build publishes DNS and host keys first, and undoes what it did when a
+  // later step fails; histories from before it replay without either.
+  const withDns = patched(networkDnsKeysPatch);
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    return await build(input, withDns, undo);
+  } catch (error) {
+    if (!withDns) throw error;
+    // Compensations, newest first, each idempotent; they run even when the build was cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      for (const step of undo) await step();
+    });
+    throw error;
+  }
+}
+
+/** The patch that added host keys, DNS records and compensations to a build. */
+export const networkDnsKeysPatch = 'network-dns-keys';
+
+async function build(
+  input: ProvisionVmInput,
+  withDns: boolean,
+  undo: (() => Promise<unknown>)[],
+): Promise<ProvisionVmResult> {
   const records = databaseCalls<RecordsActivities>();
   const network = databaseCalls<NetworkActivities>();
   const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
   const install = proxyActivities<HypervisorActivities>(installWait(input.installTimeoutSeconds));
   const ansible = proxyActivities<AnsibleActivities>(configurationRun);
+  const keys = proxyActivities<HostKeyActivities>(quickCall);
+  const dns = proxyActivities<DnsActivities>(dnsCall);
   const { vmId, siteId, operationId } = input;
   const progress = async (value: number, step: string) => {
     if (operationId !== null) await records.reportProgress({ operationId, progress: value, step });
@@ -48,10 +88,22 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
     siteId,
     hostnameLabel: input.hostnameLabel,
   });
+  undo.unshift(() => network.releaseNetwork({ vmId }));
   upsertSearchAttributes([{ key: searchAttributes.hostname, value: addresses.hostname }]);
+  if (withDns) {
+    // Keys before the VM, so SSHFP records are in signed DNS before the server first answers.
+    await progress(15, 'publishing DNS');
+    await keys.prepareHostKeys({ vmId });
+    undo.unshift(() => keys.forgetHostKeys({ vmId }));
+    await dns.publishServerDns({ vmId });
+    undo.unshift(() => dns.removeServerDns({ vmId }));
+  }
   await records.recordVm({ vmId, siteId, ...input.size, image: input.image });
+  undo.unshift(() => records.forgetServer({ vmId }));
 
   await progress(25, 'creating server');
+  // Undone before the VM exists: destroying a VM that was never made succeeds.
+  undo.unshift(() => hypervisor.destroyVm({ vmId }));
   // `host` is absent from results recorded before hosts were tracked: undefined leaves it unset.
   const { ref, host } = await hypervisor.createVm({ vmId, siteId, ...addresses, ...input.size });
   await records.setVmStatus({

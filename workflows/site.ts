@@ -18,6 +18,8 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { AnsibleActivities } from '../activities/ansible/activities';
 import type { HypervisorActivities } from '../activities/hypervisor/activities';
+import type { HostKeyActivities } from '../activities/keys/activities';
+import type { DnsActivities } from '../activities/network/dns-activities';
 import type { NetworkActivities } from '../activities/network/activities';
 import type { PoolActivities } from '../activities/pool/activities';
 import type { OperationOutcome, RecordsActivities } from '../activities/records/activities';
@@ -28,8 +30,8 @@ import {
   provisionWorkflowId,
   searchAttributes,
 } from '../libs/temporal/names';
-import { configurationRun, hypervisorCall, quickCall } from './activity-options';
-import { provisionVm } from './provision-vm';
+import { configurationRun, dnsCall, hypervisorCall, quickCall } from './activity-options';
+import { networkDnsKeysPatch, provisionVm } from './provision-vm';
 import { refillPool } from './refill-pool';
 import { refusal, settledStatus, statusAfter } from './site-lifecycle';
 import {
@@ -505,6 +507,12 @@ export async function site(input: SiteInput): Promise<void> {
         // Compensations, each idempotent: the server, then its addresses, then its records.
         if (vmId !== null) {
           await hypervisor.destroyVm({ vmId });
+          // Since the patch: the server's records leave DNS before its addresses go on hold, so
+          // no name or address outlives it there, and its host keys are forgotten.
+          if (patched(networkDnsKeysPatch)) {
+            await proxyActivities<DnsActivities>(dnsCall).removeServerDns({ vmId });
+            await proxyActivities<HostKeyActivities>(quickCall).forgetHostKeys({ vmId });
+          }
           await network.releaseNetwork({ vmId });
           await records.forgetServer({ vmId });
         }

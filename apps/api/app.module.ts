@@ -17,6 +17,7 @@ import { queryLimitRules } from './graphql/query-limits.rules';
 import { SecurityHeadersModule } from './graphql/security-headers.module';
 import { HealthModule } from './health/health.module';
 import { FleetModule } from './fleet/fleet.module';
+import { NetworkModule } from './network/network.module';
 import { OperationsModule } from './operations/operations.module';
 import { createSiteChildLoaders } from './sites/site-children.loader';
 import { SitesModule } from './sites/sites.module';
@@ -50,7 +51,7 @@ function bearerOf(params: Record<string, unknown> | undefined): string | undefin
 }
 
 /** The GraphQL schema's modules, also used to print schema.graphql. */
-export const graphqlModules = [SitesModule, OperationsModule, FleetModule];
+export const graphqlModules = [SitesModule, OperationsModule, FleetModule, NetworkModule];
 
 @Module({})
 export class AppModule {

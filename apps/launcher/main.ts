@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `Berth is running (profile ${config.profile}, hypervisor ${config.adapters.hypervisor}, ansible ${config.adapters.ansible}).`,
+      `Berth is running (profile ${config.profile}, hypervisor ${config.adapters.hypervisor}, ansible ${config.adapters.ansible}, dns ${config.adapters.dns}).`,
       `  GraphQL:     ${config.api.publicUrl}/graphql`,
       `  Temporal UI: ${ui}`,
       'Press Ctrl-C to stop.',

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../../libs/config';
 import { openOrm } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
 import { berthDataConverter } from '../../libs/temporal/data-converter';
+import { ensureDnsReconcileSchedule } from '../../libs/temporal/dns-reconcile-schedule';
 import { ensureHostWatchSchedule } from '../../libs/temporal/host-watch-schedule';
 import { ensurePoolSchedules } from '../../libs/temporal/pool-schedules';
 import { TemporalPinoLogger } from '../../libs/temporal/runtime-logger';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   });
   await ensurePoolSchedules(client, config);
   await ensureHostWatchSchedule(client, config);
+  await ensureDnsReconcileSchedule(client, config);
   await clientConnection.close();
   log.info(
     { taskQueue: config.temporal.taskQueue, temporal: config.temporal.address },

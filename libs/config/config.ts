@@ -5,6 +5,7 @@ import {
   settings,
   type hypervisorAdapters,
   type ansibleAdapters,
+  type dnsAdapters,
 } from './settings';
 
 /** Berth's configuration, validated; read once at start-up and passed inward as data. */
@@ -36,6 +37,7 @@ export interface BerthConfig {
   readonly adapters: {
     readonly hypervisor: (typeof hypervisorAdapters)[number];
     readonly ansible: (typeof ansibleAdapters)[number];
+    readonly dns: (typeof dnsAdapters)[number];
   };
   /** Set when HYPERVISOR=vsphere. */
   readonly vsphere: VsphereConfig | undefined;
@@ -61,7 +63,6 @@ export interface BerthConfig {
     readonly addressHoldSeconds: number;
   };
   readonly dns: {
-    readonly adapter: 'simulated' | 'powerdns';
     /** Set when DNS=powerdns. */
     readonly powerDns:
       { readonly url: string; readonly apiKey: string; readonly serverId: string } | undefined;
@@ -211,7 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       ).split(','),
       subscriptionPollMs: v.subscriptionPollMs!,
     },
-    adapters: { hypervisor: v.hypervisor!, ansible: v.ansible! },
+    adapters: { hypervisor: v.hypervisor!, ansible: v.ansible!, dns: v.dns! },
     vsphere:
       v.hypervisor === 'vsphere'
         ? {
@@ -247,7 +248,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       addressHoldSeconds: v.addressHoldSeconds!,
     },
     dns: {
-      adapter: v.dns!,
       powerDns:
         v.dns === 'powerdns'
           ? { url: v.powerDnsUrl!, apiKey: v.powerDnsApiKey!, serverId: v.powerDnsServerId! }

@@ -81,7 +81,7 @@ export type CidrProblem = 'syntax' | 'host-bits';
  * operator who typed an address meant something else, and Berth should not guess what.
  */
 export function parseCidr(text: string): Cidr | CidrProblem {
-  const match = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  const match = /^([^/]+)\/(0|[1-9]\d{0,2})$/.exec(text);
   if (!match) return 'syntax';
   const address = parseAddress(match[1]!);
   const prefix = Number(match[2]);

@@ -27,7 +27,11 @@ export function parseHostnamePattern(text: string): HostnamePattern | string {
   const numberPart = new RegExp(`^${escape(prefix)}(0*[1-9][0-9]*)${escape(suffix)}$`);
   return {
     text,
-    render: (n) => `${prefix}${String(n).padStart(width, '0')}${suffix}`,
+    render(n) {
+      if (!Number.isSafeInteger(n) || n < 1)
+        throw new RangeError(`host number ${n} is not 1 or more`);
+      return `${prefix}${String(n).padStart(width, '0')}${suffix}`;
+    },
     numberOf(label) {
       const found = numberPart.exec(label);
       if (!found) return undefined;

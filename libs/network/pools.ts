@@ -4,6 +4,8 @@ import {
   type Cidr,
   contains,
   formatAddress,
+  formatCidr,
+  lastAddress,
   offsetOf,
   overlaps,
   parseAddress,
@@ -132,9 +134,8 @@ export function checkPoolDefinition(definition: PoolDefinition): CheckedPool | P
   if (definition.gateway !== null) {
     const value = inside(definition.gateway, 'gateway');
     if (value !== undefined) {
-      const offset = offsetOf(cidr, value);
-      const usable = usableOffsets(cidr);
-      if (offset < usable.first || offset > usable.last) {
+      // Compared as addresses, not offsets: usableOffsets stops at 2^53, far short of an IPv6 /64.
+      if (value === cidr.base || (cidr.family === 'ipv4' && value === lastAddress(cidr))) {
         problems.push({
           field: 'gateway',
           message: 'the network or broadcast address is no gateway',
@@ -167,7 +168,7 @@ export function checkPoolDefinition(definition: PoolDefinition): CheckedPool | P
   const checked: CheckedPool = {
     name: definition.name,
     family: cidr.family,
-    cidr: definition.cidr,
+    cidr: formatCidr(cidr),
     gateway,
     reserved,
     reverseZone: reverseZone(cidr),

@@ -12,6 +12,8 @@ export const vmMoveWorkflowId = (operationId: string): string => `vm-move/${oper
 export const hostWatchWorkflowId = 'host-watch';
 export const hostFailoverWorkflowId = (host: string): string => `host-failover/${host}`;
 export const hostWatchScheduleId = 'host-watch';
+export const dnsReconcileWorkflowId = 'dns-reconcile';
+export const dnsReconcileScheduleId = 'dns-reconcile';
 
 /** Task queues. */
 export const defaultTaskQueue = 'berth';

@@ -84,6 +84,10 @@ const expectations: Record<string, Record<Role, Outcome>> = {
   evacuateHost:           { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   returnHostToService:    { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   moveVm:                 { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  addressPools:           { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  createAddressPool:      { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  updateAddressPool:      { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  deleteAddressPool:      { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   siteStatus:             { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   operationProgress:      { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
 };
@@ -122,7 +126,7 @@ const matrix = [
 ];
 
 /** Reads that are not about one site (operators' fleet queries). */
-const fleetReads = ['hosts', 'fleetOperations'];
+const fleetReads = ['hosts', 'fleetOperations', 'addressPools'];
 
 /** Typed refusals that only a caller past authorization can get. */
 const domainRefusals = [
@@ -132,6 +136,11 @@ const domainRefusals = [
   'NO_CAPACITY',
   'VM_NOT_FOUND',
   'VM_BUSY',
+  'POOL_NOT_FOUND',
+  'POOL_NAME_TAKEN',
+  'POOL_OVERLAP',
+  'POOL_IN_USE',
+  'ADDRESS_IN_USE',
 ];
 
 /** The Outcome the answer shows, or else a description of it for the failure message. */
@@ -281,6 +290,11 @@ describe('the authorization matrix on SQLite', () => {
       host: 'no-such-host',
       vmId: '00000000-0000-4000-8000-000000000000',
       renews: true,
+      // Address pools: a new pool (operators make it once), and a pool id that does not exist.
+      'CreateAddressPoolInput.name': 'matrix-pool',
+      cidr: '203.0.113.0/24',
+      'UpdateAddressPoolInput.id': 'no-such-pool',
+      'DeleteAddressPoolInput.id': 'no-such-pool',
     };
   }
 

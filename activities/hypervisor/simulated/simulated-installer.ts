@@ -59,6 +59,11 @@ export class SimulatedInstaller {
     if (!vm || vm.installState === 'installed') return;
     let status: number | undefined;
     try {
+      // A real installer puts the server's pre-made host keys in place before sshd first starts.
+      if (!(await this.fetchHostKeys(vm))) {
+        if (attempt < maxAttempts) this.schedule(vmId, retryDelayMs, attempt + 1);
+        return;
+      }
       const response = await fetch(vm.callbackUrl, {
         method: 'POST',
         headers: { authorization: `Bearer ${vm.callbackToken}` },
@@ -83,5 +88,27 @@ export class SimulatedInstaller {
       return;
     }
     if (attempt < maxAttempts) this.schedule(vmId, retryDelayMs, attempt + 1);
+  }
+
+  /**
+   * Fetches the VM's host keys as its installer would; false when it should try again. A VM
+   * without keys (built before Berth made them) or whose install was already reported goes on.
+   */
+  private async fetchHostKeys(vm: SimulatedVm): Promise<boolean> {
+    const response = await fetch(`${vm.callbackUrl}/host-keys`, {
+      headers: { authorization: `Bearer ${vm.callbackToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.status === 404 || response.status === 409) return true;
+    if (!response.ok) {
+      this.log.warn({ vmId: vm.vmId, status: response.status }, 'host keys not handed out');
+      return false;
+    }
+    const body = (await response.json()) as { keys?: { type: string }[] };
+    this.log.info(
+      { vmId: vm.vmId, types: body.keys?.map((key) => key.type) },
+      'simulated installer put its host keys in place',
+    );
+    return true;
   }
 }

@@ -19,12 +19,13 @@ export interface Dns {
    */
   ensureZone(zone: string, options: { dnssec: boolean }): Promise<void>;
   /**
-   * Applies one batch of changes to one zone, in one request to the server: each `replace` set
-   * becomes exactly the given records, each `remove` set disappears.
+   * Applies one batch of changes to one zone, in one write to the server (all or nothing): each
+   * `replace` set becomes exactly the given records, each `remove` set disappears. A change the
+   * zone already holds writes nothing.
    */
   applyChanges(change: ZoneChange): Promise<void>;
   /**
-   * The zone's record sets of the types Berth manages (DNS_MANAGED_TYPES): not SOA, NS or the
+   * The zone's record sets of the types Berth manages (managedRecordTypes): not SOA, NS or the
    * DNSSEC records the server makes itself. A missing zone gives DnsZoneMissing.
    */
   listRecordSets(zone: string): Promise<DnsRecordSet[]>;

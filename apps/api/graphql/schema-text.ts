@@ -2,12 +2,19 @@ import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { FleetResolver } from '../fleet/fleet.resolver';
+import { AddressPoolsResolver } from '../network/address-pools.resolver';
 import { OperationsResolver } from '../operations/operations.resolver';
 import { SiteChangesResolver } from '../sites/site-changes.resolver';
 import { SitesResolver } from '../sites/sites.resolver';
 
 /** Every resolver of the API: the schema is built from these. */
-export const resolvers = [SitesResolver, SiteChangesResolver, OperationsResolver, FleetResolver];
+export const resolvers = [
+  SitesResolver,
+  SiteChangesResolver,
+  OperationsResolver,
+  FleetResolver,
+  AddressPoolsResolver,
+];
 
 /**
  * The API's schema as committed in schema.graphql: built from the code-first resolvers, sorted so

@@ -178,7 +178,9 @@ describe(generateHostKeys.name, () => {
     const config = join(dir, 'sshd_config');
     writeFileSync(
       config,
-      [...types.map((type) => `GeneratedHostKey ${privateFile(type)}`), 'PidFile none', ''].join('\n'),
+      [...types.map((type) => `GeneratedHostKey ${privateFile(type)}`), 'PidFile none', ''].join(
+        '\n',
+      ),
       { mode: 0o600 },
     );
     // -t checks the configuration and loads every host key, then exits.
