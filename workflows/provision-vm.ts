@@ -1,5 +1,6 @@
 import {
   CancellationScope,
+  log,
   patched,
   proxyActivities,
   upsertSearchAttributes,
@@ -10,6 +11,7 @@ import type { AnsibleActivities } from '../activities/ansible/activities';
 import type { HypervisorActivities } from '../activities/hypervisor/activities';
 import type { NetworkActivities } from '../activities/network/activities';
 import type { RecordsActivities } from '../activities/records/activities';
+import { describeFailure } from '../libs/failures';
 import { searchAttributes } from '../libs/temporal/names';
 import {
   configurationRun,
@@ -56,7 +58,18 @@ export async function provisionVm(input: ProvisionVmInput): Promise<ProvisionVmR
     if (!withDns) throw error;
     // Compensations, newest first, each idempotent; they run even when the build was cancelled.
     await CancellationScope.nonCancellable(async () => {
-      for (const step of undo) await step();
+      for (const step of undo) {
+        try {
+          await step();
+        } catch (undoError) {
+          // The others still run; what is left over is in the log, and reconciliation finds
+          // records left in DNS.
+          log.warn('a compensation of a failed build failed', {
+            vmId: input.vmId,
+            error: describeFailure(undoError),
+          });
+        }
+      }
     });
     throw error;
   }

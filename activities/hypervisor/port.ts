@@ -69,6 +69,14 @@ export interface VmSpec {
   hostname: string;
   ipv4: string;
   ipv6: string;
+  /**
+   * The networks' prefix lengths and default routes, from the address pools. Absent in calls
+   * recorded before pools had them: adapters then fall back to their own settings.
+   */
+  ipv4PrefixLength?: number;
+  ipv4Gateway?: string | null;
+  ipv6PrefixLength?: number;
+  ipv6Gateway?: string | null;
   cpus: number;
   memoryMb: number;
   diskGb: number;

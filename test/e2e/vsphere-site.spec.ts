@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vsphereVmName } from '../../activities/hypervisor/vsphere/vsphere-hypervisor';
 import { forkEm } from '../../libs/db/orm';
 import { temporal as proto } from '@temporalio/proto';
-import { Operation, Vm } from '../../libs/domain';
+import { HostKey, NetworkConfig, Operation, Vm } from '../../libs/domain';
 import { provisionWorkflowId } from '../../libs/temporal/names';
 import { type BerthStack, startBerth } from '../helpers/berth';
 import { startDatabase, type TestDatabase } from '../helpers/databases';
@@ -156,16 +156,29 @@ describe.skipIf(temporalUnavailable() ?? vcsimUnavailable())('a site on vSphere 
       const operation = await forkEm(otherDb.orm).findOneOrFail(Operation, result.operation.id);
       expect(operation.error).toMatch(/^HypervisorDenied: creating server .* InvalidLogin/);
       expect(operation.error).not.toContain('not-the-password');
+      // The build undid what it had done: no VM record or host keys are left, and the addresses
+      // it took are on hold (the held row still names the VM).
+      const network = await forkEm(otherDb.orm).findOneOrFail(NetworkConfig, {
+        siteId: result.site.id,
+      });
+      expect(network.state).toBe('held');
+      expect(await forkEm(otherDb.orm).count(Vm, { id: network.vmId })).toBe(0);
+      expect(await forkEm(otherDb.orm).count(HostKey, { vmId: network.vmId })).toBe(0);
       // One attempt: the failure said a retry cannot help, and Temporal believed it.
-      const vm = await forkEm(otherDb.orm).findOneOrFail(Vm, { siteId: result.site.id });
       const history = await refused.temporal.workflow
-        .getHandle(provisionWorkflowId(vm.id))
+        .getHandle(provisionWorkflowId(network.vmId))
         .fetchHistory();
-      const started = (history.events ?? []).filter(
-        (event) => event.activityTaskStartedEventAttributes,
+      const events = history.events ?? [];
+      // createVm's events (the compensations' destroyVm was refused the same way).
+      const scheduled = events.find(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'createVm',
+      )!;
+      const ofCreate = (id: unknown) => String(id) === String(scheduled.eventId);
+      const started = events.filter((event) =>
+        ofCreate(event.activityTaskStartedEventAttributes?.scheduledEventId),
       );
-      const failed = (history.events ?? []).filter(
-        (event) => event.activityTaskFailedEventAttributes,
+      const failed = events.filter((event) =>
+        ofCreate(event.activityTaskFailedEventAttributes?.scheduledEventId),
       );
       // History keeps only an activity's last attempt: that it was the first is the proof.
       expect(failed).toHaveLength(1);

@@ -632,7 +632,7 @@ function identityConfig(spec: VmSpec): XmlObject {
   };
 }
 
-/** Linux guest customisation: the host name and the fixed addresses. */
+/** Linux guest customisation: the host name, the fixed addresses and their default routes. */
 function customization(spec: VmSpec, settings: VsphereSettings): XmlObject {
   const [shortName, ...domain] = spec.hostname.split('.');
   return {
@@ -643,11 +643,19 @@ function customization(spec: VmSpec, settings: VsphereSettings): XmlObject {
     globalIPSettings: {},
     nicSettingMap: [
       {
+        // In vim25's element order: ip, subnetMask, gateway, ipV6Spec (ip, gateway).
         adapter: {
           ip: new Typed('CustomizationFixedIp', { ipAddress: spec.ipv4 }),
-          subnetMask: subnetMask(settings.ipv4PrefixLength),
+          subnetMask: subnetMask(spec.ipv4PrefixLength ?? settings.ipv4PrefixLength),
+          ...(spec.ipv4Gateway ? { gateway: [spec.ipv4Gateway] } : {}),
           ipV6Spec: {
-            ip: [new Typed('CustomizationFixedIpV6', { ipAddress: spec.ipv6, subnetMask: 64 })],
+            ip: [
+              new Typed('CustomizationFixedIpV6', {
+                ipAddress: spec.ipv6,
+                subnetMask: spec.ipv6PrefixLength ?? 64,
+              }),
+            ],
+            ...(spec.ipv6Gateway ? { gateway: [spec.ipv6Gateway] } : {}),
           },
         },
       },

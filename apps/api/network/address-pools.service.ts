@@ -6,6 +6,7 @@ import { type BerthConfig } from '../../../libs/config';
 import { type Em, type Orm, forkEm } from '../../../libs/db/orm';
 import { AddressPool, AuditEvent, NetworkConfig } from '../../../libs/domain';
 import { type AddressFamily } from '../../../libs/network/addresses';
+import { type PoolUsage, poolUsage } from '../../../libs/network/pool-usage';
 import {
   type CheckedPool,
   type PoolDefinition,
@@ -33,11 +34,6 @@ import {
   PoolOverlapError,
 } from './address-pool.payload';
 
-interface Usage {
-  allocated: number;
-  held: number;
-}
-
 /**
  * Operators' address pools. Every change runs in a transaction that first locks the pool table
  * against other pool changes (PostgreSQL; SQLite has one writer anyway), so two overlapping pools
@@ -55,7 +51,7 @@ export class AddressPoolsService {
     const pools = await em.find(AddressPool, family ? { family } : {}, {
       orderBy: { family: 'asc', priority: 'asc', name: 'asc' },
     });
-    const usage = await this.usage(em);
+    const usage = await poolUsage(em);
     return pools.map((pool) => toModel(pool, usage.get(pool.id)));
   }
 
@@ -120,7 +116,7 @@ export class AddressPoolsService {
       if (input.enabled !== undefined) pool.enabled = input.enabled;
       audit(tx, principal, 'address-pool.updated', pool.name, `${before} → ${describe(pool)}`);
       await tx.flush();
-      return payload(pool, (await this.usage(tx)).get(pool.id));
+      return payload(pool, (await poolUsage(tx)).get(pool.id));
     });
   }
 
@@ -152,29 +148,6 @@ export class AddressPoolsService {
       result.id = pool.id;
       return result;
     });
-  }
-
-  /** Allocated and held addresses per pool, both families, in two grouped reads. */
-  private async usage(em: Em): Promise<Map<string, Usage>> {
-    const usage = new Map<string, Usage>();
-    const now = new Date();
-    for (const family of ['ipv4', 'ipv6'] as const) {
-      const rows = await em
-        .getConnection()
-        .execute<{ pool: string; allocated: number | string; held: number | string }[]>(
-          `select ${family}_pool_id as pool,` +
-            ` sum(case when state = 'allocated' then 1 else 0 end) as allocated,` +
-            ` sum(case when state = 'held' and hold_until > ? then 1 else 0 end) as held` +
-            ` from network_config group by ${family}_pool_id`,
-          [now],
-          'all',
-          em.getTransactionContext(),
-        );
-      for (const row of rows) {
-        usage.set(row.pool, { allocated: Number(row.allocated), held: Number(row.held) });
-      }
-    }
-    return usage;
   }
 
   /** The first address a server holds (or holds back) that the pool's new layout would keep. */
@@ -246,13 +219,13 @@ function describe(pool: AddressPool): string {
   );
 }
 
-function payload(pool: AddressPool, usage: Usage | undefined): AddressPoolPayload {
+function payload(pool: AddressPool, usage: PoolUsage | undefined): AddressPoolPayload {
   const result = new AddressPoolPayload();
   result.pool = toModel(pool, usage);
   return result;
 }
 
-function toModel(pool: AddressPool, usage: Usage | undefined): AddressPoolModel {
+function toModel(pool: AddressPool, usage: PoolUsage | undefined): AddressPoolModel {
   const { capacity } = poolLayout(pool);
   const allocated = usage?.allocated ?? 0;
   const held = usage?.held ?? 0;

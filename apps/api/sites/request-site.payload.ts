@@ -3,6 +3,7 @@ import {
   HostnameTakenError,
   IdempotencyKeyReusedError,
   SiteNameTakenError,
+  UserError,
 } from '../graphql/user-error';
 import { OperationModel } from '../operations/operation.model';
 import { SiteModel } from './site.model';
@@ -16,6 +17,17 @@ export class RequestSitePayload {
   operation!: OperationModel;
 }
 
+@ObjectType('AddressPoolExhaustedError', {
+  implements: () => [UserError],
+  description: 'No address is free for a new server; operators add or enable address pools',
+})
+export class AddressPoolExhaustedError extends UserError {
+  constructor(message: string) {
+    super();
+    Object.assign(this, { code: 'ADDRESS_POOL_EXHAUSTED', message, field: null });
+  }
+}
+
 export const RequestSiteResult = createUnionType({
   name: 'RequestSiteResult',
   types: () =>
@@ -24,8 +36,13 @@ export const RequestSiteResult = createUnionType({
       SiteNameTakenError,
       HostnameTakenError,
       IdempotencyKeyReusedError,
+      AddressPoolExhaustedError,
     ] as const,
   resolveType: (value: object) => value.constructor,
 });
 export type RequestSiteResult =
-  RequestSitePayload | SiteNameTakenError | HostnameTakenError | IdempotencyKeyReusedError;
+  | RequestSitePayload
+  | SiteNameTakenError
+  | HostnameTakenError
+  | IdempotencyKeyReusedError
+  | AddressPoolExhaustedError;

@@ -16,10 +16,12 @@ import {
   SiteEvent,
   SiteRole,
   type SiteStatus,
+  Vm,
 } from '../../../libs/domain';
 import { searchAttributes, siteWorkflowId } from '../../../libs/temporal/names';
 import { type Logger } from '../../../libs/logger';
 import { type HostnamePattern, parseHostnamePattern } from '../../../libs/network/hostnames';
+import { freeAddresses } from '../../../libs/network/pool-usage';
 import { type SiteInput, siteWorkflowType } from '../../../workflows/site.messages';
 import { type Principal } from '../../../libs/auth/principal';
 import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
@@ -32,7 +34,11 @@ import {
 } from '../graphql/user-error';
 import { BERTH_CONFIG, LOGGER, ORM, TEMPORAL_CLIENT } from '../tokens';
 import { type RequestSiteInput } from './request-site.input';
-import { RequestSitePayload, type RequestSiteResult } from './request-site.payload';
+import {
+  AddressPoolExhaustedError,
+  RequestSitePayload,
+  type RequestSiteResult,
+} from './request-site.payload';
 import { decodeSiteCursor, encodeSiteCursor, type SiteCursor, type SiteOrder } from './site-cursor';
 import { type SiteFields, toOperationModel, toSiteEventModel, toSiteModel } from './site.mapper';
 import { type SiteConnection, type SiteModel } from './site.model';
@@ -95,6 +101,8 @@ export class SitesService {
     }
     const conflict = await this.findConflict(em, request);
     if (conflict) return conflict;
+    const exhausted = await this.addressesExhausted(em, request);
+    if (exhausted) return exhausted;
 
     const site = new Site({
       id: randomUUID(),
@@ -307,6 +315,29 @@ export class SitesService {
       if (taken) return new HostnameTakenError(`${fqdn} is taken`, 'hostname');
     }
     return null;
+  }
+
+  /**
+   * Refuses a site that would need a new server when no address is left, so the requester hears
+   * it at once and nothing is written. A site the warm pool can serve needs no new address.
+   * Concurrent requests can still outrun this check; allocation then fails the site, and the
+   * build leaves nothing behind.
+   */
+  private async addressesExhausted(
+    em: Em,
+    request: NormalisedRequest,
+  ): Promise<AddressPoolExhaustedError | null> {
+    const pool = this.defaultPool();
+    if (request.hostname === null && pool) {
+      const pooled = await em.count(Vm, { siteId: null, image: pool.image, status: 'pooled' });
+      if (pooled > 0) return null;
+    }
+    const free = await freeAddresses(em);
+    const missing = (['ipv4', 'ipv6'] as const).filter((family) => free[family] === 0);
+    if (missing.length === 0) return null;
+    return new AddressPoolExhaustedError(
+      `no ${missing.join(' or ')} address is free for a new server`,
+    );
   }
 
   /** A repeated request: the same site if the input matches, otherwise a typed refusal. */
