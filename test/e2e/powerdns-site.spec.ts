@@ -10,7 +10,9 @@ import { PowerDnsAdapter } from '../../activities/network/dns/powerdns';
 import { forkEm } from '../../libs/db/orm';
 import { AuditEvent, HostKey, NetworkConfig, Vm } from '../../libs/domain';
 import { parseAddress, ptrName } from '../../libs/network/addresses';
+import { provisionWorkflowId, siteWorkflowId } from '../../libs/temporal/names';
 import { type BerthStack, startBerth } from '../helpers/berth';
+import { recordHistory, recordingHistories } from '../helpers/histories';
 import { startDatabase, type TestDatabase } from '../helpers/databases';
 import { queryDns } from '../helpers/dns-query';
 import { eventually } from '../helpers/eventually';
@@ -171,6 +173,12 @@ describe.skipIf(temporalUnavailable() ?? powerDnsUnavailable())('sites on PowerD
     for (const key of keys) expect(key.deliveredAt).not.toBeNull();
 
     await deleteSite(site.id);
+    if (recordingHistories) {
+      // Replay fixtures of the `network-dns-keys` patch: a build with keys and DNS, and a
+      // site whose deletion takes its records out of DNS.
+      await recordHistory(berth, temporal.address, provisionWorkflowId(vm.id), 'provision-vm-dns');
+      await recordHistory(berth, temporal.address, siteWorkflowId(site.id), 'site-dns-delete');
+    }
 
     for (const type of ['A', 'AAAA', 'SSHFP'] as const) {
       expect((await records(hostname, type)).values).toEqual([]);

@@ -28,7 +28,9 @@ describe('workflow replay', () => {
     // topping the pool up after the claim (the `top-up-pool-after-claim` patch);
     // site-warm-pool-claim-steps.json: the same since the claim also records the move to
     // installing and the progress (the `warm-claim-fewer-steps` patch);
-    // host-evacuation.json and host-failover.json: fleet operations (issue #4).
+    // host-evacuation.json and host-failover.json: fleet operations (issue #4);
+    // provision-vm-dns.json and site-dns-delete.json: a build that makes host keys and publishes
+    // DNS first, and a site deleted with its records (the `network-dns-keys` patch, issue #5).
     expect(histories).toEqual(
       expect.arrayContaining([
         'site.json',
@@ -40,6 +42,8 @@ describe('workflow replay', () => {
         'site-warm-pool-claim-steps.json',
         'host-evacuation.json',
         'host-failover.json',
+        'provision-vm-dns.json',
+        'site-dns-delete.json',
       ]),
     );
   });
