@@ -26,15 +26,22 @@ const compose = parse(readFileSync(composePath, 'utf8')) as ComposeFile;
 const berthServices = ['berth-migrate', 'berth-api', 'berth-worker'] as const;
 const settingNames = new Set<string>(Object.values(settings).map((setting) => setting.env));
 const secretKey = randomBytes(32).toString('base64');
+const variables = { BERTH_SECRET_KEY: secretKey, POWERDNS_API_KEY: 'compose-test-key' };
 
 describe('docker-compose.yml', () => {
   it.each(['berth-api', 'berth-worker'])('starts %s only after the migrations ran', (name) => {
     expect(JSON.stringify(compose.services[name])).toContain('berth-migrate');
   });
 
-  it('runs PostgreSQL, Temporal with its UI, and the Berth api and worker', () => {
+  it('runs PostgreSQL, Temporal with its UI, PowerDNS, and the Berth api and worker', () => {
     expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(['postgresql', 'temporal', 'temporal-ui', ...berthServices]),
+      expect.arrayContaining([
+        'postgresql',
+        'temporal',
+        'temporal-ui',
+        'powerdns',
+        ...berthServices,
+      ]),
     );
   });
 
@@ -53,14 +60,17 @@ describe('docker-compose.yml', () => {
       expect(required.filter((env) => !(env in environment))).toEqual([]);
     });
 
-    it('takes the secret key from the environment of `docker compose`, never from the file', () => {
+    it('takes the secrets from the environment of `docker compose`, never from the file', () => {
       expect(environment.BERTH_SECRET_KEY).toMatch(/^\$\{BERTH_SECRET_KEY:\?[^}]+\}$/);
+      expect(environment.POWERDNS_API_KEY).toMatch(/^\$\{POWERDNS_API_KEY:\?[^}]+\}$/);
     });
 
-    it('is a valid configuration on PostgreSQL and a Temporal server', () => {
-      const config = loadConfig(interpolate(environment, { BERTH_SECRET_KEY: secretKey }));
+    it('is a valid configuration on PostgreSQL, a Temporal server and PowerDNS', () => {
+      const config = loadConfig(interpolate(environment, variables));
       expect(config.database.driver).toBe('postgresql');
       expect(config.temporal.configuredAddress).toBe('temporal:7233');
+      expect(config.adapters.dns).toBe('powerdns');
+      expect(config.dns.powerDns?.url).toBe('http://powerdns:8081');
     });
 
     it('starts after the servers it uses', () => {
@@ -78,7 +88,7 @@ describe('docker-compose.yml', () => {
     const unavailable = await dockerComposeUnavailable();
     context.skip(unavailable !== undefined, unavailable);
     await run('docker', ['compose', '-f', composePath, 'config', '-q'], {
-      env: { ...process.env, BERTH_SECRET_KEY: secretKey },
+      env: { ...process.env, ...variables },
       timeout: 30_000,
     });
   });
