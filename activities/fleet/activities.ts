@@ -136,6 +136,9 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
    * returns them; hosts the hypervisor no longer lists are removed.
    */
   async function syncHosts(): Promise<{ hosts: HypervisorHost[]; lost: string[] }> {
+    // A read that started earlier never overwrites one that started later: a slow scheduled
+    // watch could otherwise put back the maintenance flag a fleet operation has just cleared.
+    const readAt = new Date();
     const hosts = await listHosts();
     let lost: string[] = [];
     await forkEm(deps.orm).transactional(async (em) => {
@@ -150,11 +153,13 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
       lost = down
         .map((host) => host.name)
         .filter((name) => occupied.some((vm) => vm.host === name));
-      const seenAt = new Date();
-      await em.upsertMany(
-        HypervisorHostRow,
-        hosts.map((host) => ({
-          name: host.name,
+      const known = new Set(
+        (await em.find(HypervisorHostRow, {}, { fields: ['name'], disableIdentityMap: true })).map(
+          (row) => row.name,
+        ),
+      );
+      for (const host of hosts) {
+        const fields = {
           connectionState: host.connectionState,
           inMaintenanceMode: host.inMaintenanceMode,
           cpuCores: host.cpuCores,
@@ -163,10 +168,22 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
           memoryMb: host.memoryMb,
           memoryUsedMb: host.memoryUsedMb,
           vmCount: host.vmCount,
-          seenAt,
-        })),
-      );
-      await em.nativeDelete(HypervisorHostRow, { name: { $nin: hosts.map((host) => host.name) } });
+          seenAt: readAt,
+        };
+        if (known.has(host.name)) {
+          await em.nativeUpdate(
+            HypervisorHostRow,
+            { name: host.name, seenAt: { $lt: readAt } },
+            fields,
+          );
+        } else {
+          await em.upsertMany(HypervisorHostRow, [{ name: host.name, ...fields }]);
+        }
+      }
+      await em.nativeDelete(HypervisorHostRow, {
+        name: { $nin: hosts.map((host) => host.name) },
+        seenAt: { $lt: readAt },
+      });
     });
     return { hosts, lost };
   }

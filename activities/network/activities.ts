@@ -59,10 +59,12 @@ export function createNetworkActivities(deps: { orm: Orm; network: BerthConfig['
   }
 
   async function allocateIn(tx: Em, input: AllocateNetworkInput): Promise<NetworkAllocation> {
+    // Read-only here: untracked, so the transaction's flush never writes them back (MikroORM on
+    // SQLite takes loaded datetimes for changed ones).
     const pools = await tx.find(
       AddressPool,
       { enabled: true },
-      { orderBy: { priority: 'asc', name: 'asc' } },
+      { orderBy: { priority: 'asc', name: 'asc' }, disableIdentityMap: true },
     );
     // The queue: one UPDATE per pool, in a fixed order so two allocations never wait on each other.
     for (const id of pools.map((pool) => pool.id).sort()) {

@@ -7,7 +7,7 @@ import { failure } from '../../libs/failures';
 import { contains, parseAddress, parseCidr } from '../../libs/network/addresses';
 import { sshfpContent, sshfpRecord } from '../keys/host-keys';
 import { DnsError } from './dns/errors';
-import { type Dns, type DnsRecordSet } from './dns/port';
+import { type Dns, type DnsRecordSet, type ZoneChange } from './dns/port';
 import {
   type PlacedRecordSet,
   type ServerDnsFacts,
@@ -61,17 +61,30 @@ export function createDnsActivities(deps: {
     ensured.add(zone);
   }
 
+  /** Applies a change to a zone this worker makes sure of, even one deleted since it did. */
+  async function applyToZone(change: ZoneChange): Promise<void> {
+    await ensureZone(change.zone);
+    try {
+      await dns.applyChanges(change);
+    } catch (error) {
+      if (!(error instanceof DnsError && error.kind === 'DnsZoneMissing')) throw error;
+      // Deleted on the server after this worker made it: the cache is wrong, make it again.
+      ensured.delete(change.zone);
+      await ensureZone(change.zone);
+      await dns.applyChanges(change);
+    }
+  }
+
   /** Publishes A, AAAA, PTR and (once keys exist) SSHFP records for a server. */
   async function publishServerDns(input: { vmId: string }): Promise<{ hostname: string }> {
-    const facts = await serverFacts(forkEm(deps.orm), input.vmId);
+    const facts = await serverFacts(forkEm(deps.orm), input.vmId, 'allocated');
     if (!facts) throw failure('RecordNotFound', `server ${input.vmId} has no addresses`);
     await withDns(async () => {
       for (const change of changesByZone(
         serverRecordSets(facts, forwardZone, settings.ttlSeconds),
         [],
       )) {
-        await ensureZone(change.zone);
-        await dns.applyChanges(change);
+        await applyToZone(change);
       }
     });
     return { hostname: facts.hostname };
@@ -154,8 +167,7 @@ export function createDnsActivities(deps: {
       report.total += count;
       if (input.repair) {
         await withDns(async () => {
-          await ensureZone(zone);
-          for (const change of changesByZone(replace, remove)) await dns.applyChanges(change);
+          for (const change of changesByZone(replace, remove)) await applyToZone(change);
         });
       }
     }
@@ -206,8 +218,13 @@ export function createDnsActivities(deps: {
 
 export type DnsActivities = ReturnType<typeof createDnsActivities>;
 
-async function serverFacts(em: Em, vmId: string): Promise<ServerDnsFacts | undefined> {
-  const row = await em.findOne(NetworkConfig, { vmId });
+/** What DNS should say about a VM's server; only while it holds its addresses, when asked. */
+async function serverFacts(
+  em: Em,
+  vmId: string,
+  state?: 'allocated',
+): Promise<ServerDnsFacts | undefined> {
+  const row = await em.findOne(NetworkConfig, state ? { vmId, state } : { vmId });
   if (!row) return undefined;
   const pools = await em.find(AddressPool, { id: { $in: [row.ipv4PoolId, row.ipv6PoolId] } });
   const keys = await em.find(HostKey, { vmId }, { fields: ['vmId', 'publicKey'] });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedDnsRecordSet } from '../../activities/network/dns/simulated/simulated-dns.entity';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
 import { type DevTokenOptions } from '../../libs/auth/dev-token';
 import { forkEm } from '../../libs/db/orm';
-import { NetworkConfig, Operation, SiteEvent, Vm } from '../../libs/domain';
+import { HostKey, NetworkConfig, Operation, SiteEvent, Vm } from '../../libs/domain';
 import { provisionWorkflowId, siteWorkflowId } from '../../libs/temporal/names';
 import { siteStateQuery } from '../../workflows/site.messages';
 import { type BerthStack, startBerth } from '../helpers/berth';
@@ -251,7 +252,12 @@ describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
       await statusOf(siteId, 'DELETED');
       const em = forkEm(db.orm);
       expect(await em.count(SimulatedVm, { vmId: vmId! })).toBe(0);
-      expect(await em.count(NetworkConfig, { siteId })).toBe(0);
+      // Its name and addresses are on hold, its records out of DNS, its host keys forgotten.
+      const network = await em.findOneOrFail(NetworkConfig, { siteId });
+      expect(network.state).toBe('held');
+      expect(network.holdUntil!.getTime()).toBeGreaterThan(Date.now());
+      expect(await em.count(SimulatedDnsRecordSet, { name: network.hostname })).toBe(0);
+      expect(await em.count(HostKey, { vmId: vmId! })).toBe(0);
       expect(await change('enableSite', { siteId })).toMatchObject({ code: 'ILLEGAL_TRANSITION' });
     },
   );

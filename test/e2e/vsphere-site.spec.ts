@@ -104,6 +104,7 @@ describe.skipIf(temporalUnavailable() ?? vcsimUnavailable())('a site on vSphere 
     const site = ready[0]!;
     const vm = await forkEm(db.orm).findOneOrFail(Vm, { siteId: site.id });
     expect(guests.reported.has(vm.id)).toBe(true);
+    expect(guests.fetchedKeys.has(vm.id)).toBe(true);
     const info = JSON.parse(await vcsim.govc('vm.info', '-json', vsphereVmName(vm.id))) as {
       virtualMachines: {
         guest: { hostName: string; ipAddress: string };

@@ -12,9 +12,16 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { maxReservedRanges } from '../../../libs/network/pools';
+
+/**
+ * For a change's fields that have no "none": absent leaves the value as it is, and null is refused
+ * (IsOptional would let it through, to be written into a NOT NULL column).
+ */
+const unlessAbsent = ValidateIf((_input: object, value: unknown) => value !== undefined);
 
 /** Address text as typed; libs/network parses it strictly, this only bounds it. */
 const addressText = /^[0-9A-Fa-f:.]{2,39}$/;
@@ -97,14 +104,14 @@ export class UpdateAddressPoolInput {
   reserved?: ReservedRangeInput[];
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
+  @unlessAbsent
   @IsInt()
   @Min(0)
   @Max(10_000)
   priority?: number;
 
   @Field(() => Boolean, { nullable: true })
-  @IsOptional()
+  @unlessAbsent
   @IsBoolean()
   enabled?: boolean;
 }

@@ -65,7 +65,8 @@ export class AddressPoolsService {
     try {
       return await forkEm(this.orm).transactional(async (tx) => {
         await this.lockPools(tx);
-        const others = await tx.find(AddressPool, {});
+        // Read only, so not managed: the commit must not write them back (see `refused`).
+        const others = await tx.find(AddressPool, {}, { disableIdentityMap: true });
         if (others.some((other) => other.name === checked.name)) {
           return new PoolNameTakenError(`a pool named ${checked.name} exists`);
         }
@@ -108,7 +109,7 @@ export class AddressPoolsService {
         reserved: input.reserved ?? pool.reserved,
       });
       const conflict = await this.keptInUse(tx, pool, next, input);
-      if (conflict) return conflict;
+      if (conflict) return refused(tx, conflict);
       const before = describe(pool);
       pool.gateway = next.gateway;
       pool.reserved = next.reserved;
@@ -133,8 +134,11 @@ export class AddressPoolsService {
         $and: [{ $or: [{ state: 'allocated' }, { holdUntil: { $gt: new Date() } }] }],
       });
       if (users > 0) {
-        return new PoolInUseError(
-          `${users} servers hold addresses from ${pool.name} (some may be in their hold period)`,
+        return refused(
+          tx,
+          new PoolInUseError(
+            `${users} servers hold addresses from ${pool.name} (some may be in their hold period)`,
+          ),
         );
       }
       // Rows whose hold has ended name the pool but hold nothing: they go with it.
@@ -190,6 +194,16 @@ export class AddressPoolsService {
         tx.getTransactionContext(),
       );
   }
+}
+
+/**
+ * A refusal writes nothing: the transaction forgets what it loaded, so its commit flushes none of
+ * it. (On SQLite, MikroORM takes every loaded `type: 'datetime'` property for changed and would
+ * write it back, bumping the pool's `updatedAt`.)
+ */
+function refused<T>(tx: Em, refusal: T): T {
+  tx.clear();
+  return refusal;
 }
 
 /** A checked definition, or the input's problems as BAD_USER_INPUT. */

@@ -83,7 +83,11 @@ describe(loadConfig.name, () => {
     });
 
     it('allows the simulated adapters', () => {
-      expect(loadConfig(env()).adapters).toEqual({ hypervisor: 'simulated', ansible: 'simulated' });
+      expect(loadConfig(env()).adapters).toEqual({
+        hypervisor: 'simulated',
+        ansible: 'simulated',
+        dns: 'simulated',
+      });
     });
   });
 

@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type QueryResult, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { type Orm, forkEm } from '../../../../libs/db/orm';
 import { DnsError } from '../errors';
 import { type Dns, type DnsRecordSet, type ManagedRecordType, type ZoneChange } from '../port';
@@ -36,7 +36,18 @@ export class SimulatedDns implements Dns {
   async applyChanges(change: ZoneChange): Promise<void> {
     if (change.replace.length === 0 && change.remove.length === 0) return;
     await forkEm(this.orm).transactional(async (em) => {
-      if (!(await em.findOne(SimulatedDnsZone, { name: change.zone }))) {
+      // Writing the zone's row first queues the zone's batches behind each other (a row lock on
+      // PostgreSQL), as PowerDNS does; otherwise two batches writing one set both find it absent
+      // after their deletes and the second insert breaks the primary key.
+      const { affectedRows } = await em
+        .getConnection()
+        .execute<QueryResult>(
+          'update simulated_dns_zone set dnssec = dnssec where name = ?',
+          [change.zone],
+          'run',
+          em.getTransactionContext(),
+        );
+      if (affectedRows === 0) {
         throw new DnsError('DnsZoneMissing', `zone ${change.zone} does not exist`);
       }
       for (const set of change.replace) {
