@@ -1,6 +1,8 @@
 import {
   AddressPool,
   AuditEvent,
+  ConfigurationRun,
+  Vhost,
   HostKey,
   HypervisorHostRow,
   NetworkConfig,
@@ -32,6 +34,8 @@ export const entities = [
   AddressPool,
   HostKey,
   AuditEvent,
+  Vhost,
+  ConfigurationRun,
   SiteRole,
   SiteEvent,
   Operation,

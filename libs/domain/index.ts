@@ -1,3 +1,5 @@
+export * from './configuration-run.entity';
+export * from './vhost.entity';
 export * from './audit-event.entity';
 export * from './address-pool.entity';
 export * from './host-key.entity';

@@ -10,6 +10,7 @@ import { Migration20261125155428_fleet } from './Migration20261125155428_fleet';
 import { Migration20261125155840_hypervisor_host } from './Migration20261125155840_hypervisor_host';
 import { Migration20261125161949_notification } from './Migration20261125161949_notification';
 import { Migration20261125174040_network } from './Migration20261125174040_network';
+import { Migration20261125180746_site_config } from './Migration20261125180746_site_config';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -31,4 +32,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   },
   { name: 'Migration20261125161949_notification', class: Migration20261125161949_notification },
   { name: 'Migration20261125174040_network', class: Migration20261125174040_network },
+  { name: 'Migration20261125180746_site_config', class: Migration20261125180746_site_config },
 ];

@@ -10,6 +10,7 @@ import { Migration20261125155429_fleet } from './Migration20261125155429_fleet';
 import { Migration20261125155840_hypervisor_host } from './Migration20261125155840_hypervisor_host';
 import { Migration20261125161951_notification } from './Migration20261125161951_notification';
 import { Migration20261125174012_network } from './Migration20261125174012_network';
+import { Migration20261125180731_site_config } from './Migration20261125180731_site_config';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
@@ -31,4 +32,5 @@ export const sqliteMigrations: MigrationObject[] = [
   },
   { name: 'Migration20261125161951_notification', class: Migration20261125161951_notification },
   { name: 'Migration20261125174012_network', class: Migration20261125174012_network },
+  { name: 'Migration20261125180731_site_config', class: Migration20261125180731_site_config },
 ];
