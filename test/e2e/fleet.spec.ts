@@ -243,7 +243,13 @@ describe.each(['simulated', 'vsphere'] as const)('fleet operations on %s', (kind
       expect(operation.status, operation.error ?? '').toBe('succeeded');
       expect(movedAtKill).toBeLessThan(sites);
       expect(await hypervisor.vmsOn(source!)).toEqual([]);
-      const after = await hosts();
+      // The operation reads the hosts once more after it has finished: wait for that read.
+      const after = await eventually(
+        'the hosts query showing the evacuated host',
+        hosts,
+        (listed) => listed.find((host) => host.name === source)?.vms.length === 0,
+        30_000,
+      );
       expect(after.find((host) => host.name === source)).toMatchObject({
         inMaintenanceMode: true,
         vms: [],
@@ -275,7 +281,13 @@ describe.each(['simulated', 'vsphere'] as const)('fleet operations on %s', (kind
         { id: returned.operation!.id, kind: 'RETURN_HOST', target: source },
         { id: operationId, kind: 'EVACUATE_HOST', target: source },
       ]);
-      expect((await hosts()).find((host) => host.name === source)?.inMaintenanceMode).toBe(false);
+      const back = await eventually(
+        'the hosts query showing the host back in service',
+        hosts,
+        (listed) => listed.find((host) => host.name === source)?.inMaintenanceMode === false,
+        30_000,
+      );
+      expect(back.find((host) => host.name === source)?.inMaintenanceMode).toBe(false);
     },
     300_000,
   );

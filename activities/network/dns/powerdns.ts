@@ -160,9 +160,22 @@ export class PowerDnsAdapter implements Dns {
     }
     if (status === 409) return false;
     // Signing on create leaves the new SOA without its NSEC order name; rectify sets it.
-    if (dnssec) await this.rectify(zone);
+    if (dnssec) await this.rectifyNewZone(zone);
     await this.flushCache(zone);
     return true;
+  }
+
+  /** The SOA of a zone this adapter makes: its first nameserver as primary. */
+  private soaRecordSet(zone: string) {
+    const primary = absolute(this.options.nameservers[0]!);
+    return {
+      name: absolute(zone),
+      type: 'SOA',
+      ttl: soaTtl,
+      records: [
+        { content: `${primary} hostmaster.${absolute(zone)} 0 ${soaTimers}`, disabled: false },
+      ],
+    };
   }
 
   private postZone(zone: string, dnssec: boolean) {
@@ -175,19 +188,7 @@ export class PowerDnsAdapter implements Dns {
         nameservers,
         // Without an SOA of our own, PowerDNS writes `a.misconfigured.dns.server.invalid.` as
         // the primary. Serial 0: SOA-EDIT-API (DEFAULT) makes it YYYYMMDDnn on create.
-        rrsets: [
-          {
-            name: absolute(zone),
-            type: 'SOA',
-            ttl: soaTtl,
-            records: [
-              {
-                content: `${nameservers[0]} hostmaster.${absolute(zone)} 0 ${soaTimers}`,
-                disabled: false,
-              },
-            ],
-          },
-        ],
+        rrsets: [this.soaRecordSet(zone)],
         dnssec,
         api_rectify: true,
       },
@@ -205,6 +206,34 @@ export class PowerDnsAdapter implements Dns {
     await this.send('PUT', zonePath(zone), { zone, body: { dnssec: true, api_rectify: true } });
     await this.rectify(zone);
     await this.flushCache(zone);
+  }
+
+  /**
+   * Rectifies a zone just made. When another create raced ours inside the server, the rectify
+   * can find the zone without its SOA for a moment (422 "No SOA known", seen under load on the
+   * SQLite backend): the SOA is put back if it is missing and the rectify tried again.
+   */
+  private async rectifyNewZone(zone: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.rectify(zone);
+        return;
+      } catch (error) {
+        const noSoa =
+          error instanceof DnsError &&
+          error.kind === 'DnsRejected' &&
+          error.message.includes('No SOA known');
+        if (!noSoa || attempt >= 5) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      const current = await this.getZone(zone);
+      if (!current.rrsets.some((set) => set.type === 'SOA')) {
+        await this.send('PATCH', zonePath(zone), {
+          zone,
+          body: { rrsets: [{ ...this.soaRecordSet(zone), changetype: 'REPLACE' }] },
+        });
+      }
+    }
   }
 
   private async rectify(zone: string): Promise<void> {
