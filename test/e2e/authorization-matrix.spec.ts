@@ -72,6 +72,10 @@ const expectations: Record<string, Record<Role, Outcome>> = {
   resetSite:              { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   quarantineSite:         { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   releaseSiteQuarantine:  { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  addVhost:               { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  removeVhost:            { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  grantSiteRole:          { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  revokeSiteRole:         { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   disableSite:            { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   enableSite:             { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   suspendSite:            { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
@@ -141,6 +145,10 @@ const domainRefusals = [
   'POOL_OVERLAP',
   'POOL_IN_USE',
   'ADDRESS_IN_USE',
+  'VHOST_EXISTS',
+  'VHOST_NOT_FOUND',
+  'ROLE_NOT_FOUND',
+  'LAST_ADMIN',
 ];
 
 /** The Outcome the answer shows, or else a description of it for the failure message. */
@@ -280,7 +288,7 @@ describe('the authorization matrix on SQLite', () => {
       'Subscription.siteStatus.id': site.siteId,
       'Subscription.operationProgress.id': site.operationId,
       // Large enough that an operator's list reaches the oldest site, the target.
-      'Query.sites.first': 100,
+      'Query.sites.first': 60,
       siteId: site.siteId,
       name: uniqueName('Matrix'),
       contactEmail: 'alice@example.org',
@@ -295,6 +303,12 @@ describe('the authorization matrix on SQLite', () => {
       cidr: '203.0.113.0/24',
       'UpdateAddressPoolInput.id': 'no-such-pool',
       'DeleteAddressPoolInput.id': 'no-such-pool',
+      // Site configuration: a virtual host and a user's role (operators and admins change it).
+      'AddVhostInput.name': 'matrix',
+      serverName: 'matrix.example.org',
+      'RemoveVhostInput.name': 'no-such-vhost',
+      user: 'bob',
+      role: 'SSH_USER',
     };
   }
 

@@ -5,12 +5,14 @@ import { FleetResolver } from '../fleet/fleet.resolver';
 import { AddressPoolsResolver } from '../network/address-pools.resolver';
 import { OperationsResolver } from '../operations/operations.resolver';
 import { SiteChangesResolver } from '../sites/site-changes.resolver';
+import { SiteConfigResolver } from '../sites/site-config.resolver';
 import { SitesResolver } from '../sites/sites.resolver';
 
 /** Every resolver of the API: the schema is built from these. */
 export const resolvers = [
   SitesResolver,
   SiteChangesResolver,
+  SiteConfigResolver,
   OperationsResolver,
   FleetResolver,
   AddressPoolsResolver,

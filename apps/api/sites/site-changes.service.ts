@@ -38,12 +38,14 @@ export class SiteChangesService {
     siteId: string,
     change: SiteChange,
     idempotencyKey: string | null,
+    /** What a repeated key must match, when more than the change itself (a vhost's fields). */
+    request: unknown = change,
   ): Promise<SiteOperationResult> {
     const em = forkEm(this.orm);
     const site = await em.findOne(Site, { id: siteId });
     if (!site) return new SiteNotFoundError('no such site');
     if (site.status === 'deleted') return new IllegalTransitionError('the site is deleted');
-    const fingerprint = createHash('sha256').update(JSON.stringify(change)).digest('hex');
+    const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('hex');
 
     if (idempotencyKey !== null) {
       const existing = await em.findOne(Operation, { siteId, idempotencyKey });

@@ -5,7 +5,9 @@ import {
   OperationModel,
   type OperationStatusEnum,
 } from '../operations/operation.model';
-import { SiteEventModel } from './site.model';
+import { SiteRole, Vhost } from '../../../libs/domain';
+import { type SiteRoleEnum, type SiteRoleGrantModel, type VhostModel } from './site-config.model';
+import { SiteEventModel, type SiteModel } from './site.model';
 
 /** One page of a site's children, as loaded for many sites at once. */
 export interface ChildPage<T> {
@@ -68,7 +70,57 @@ export function createSiteChildLoaders(orm: Orm) {
       ),
     loaderOptions,
   );
-  return { events, operations };
+  const vhosts = new DataLoader<Pick<SiteModel, 'id' | 'hostname'>, VhostModel[], string>(
+    async (sites) => {
+      const rows = await forkEm(orm).find(
+        Vhost,
+        { siteId: { $in: [...new Set(sites.map((site) => site.id))] } },
+        { orderBy: { name: 'asc' } },
+      );
+      return sites.map((site) => [
+        ...(site.hostname
+          ? [
+              {
+                name: 'default',
+                serverName: site.hostname,
+                aliases: [],
+                webRoot: '/var/www/default',
+                isDefault: true,
+              },
+            ]
+          : []),
+        ...rows
+          .filter((row) => row.siteId === site.id)
+          .map((row) => ({
+            name: row.name,
+            serverName: row.serverName,
+            aliases: row.aliases,
+            webRoot: `/var/www/${row.name}`,
+            isDefault: false,
+          })),
+      ]);
+    },
+    { cacheKeyFn: (site) => site.id },
+  );
+  const roles = new DataLoader<string, SiteRoleGrantModel[]>(async (siteIds) => {
+    const rows = await forkEm(orm).find(
+      SiteRole,
+      { siteId: { $in: [...new Set(siteIds)] }, subjectType: 'user' },
+      { orderBy: { subject: 'asc', role: 'asc' } },
+    );
+    return siteIds.map((siteId) =>
+      rows
+        .filter((row) => row.siteId === siteId)
+        .map((row) => ({
+          id: row.id,
+          user: row.subject,
+          role: row.role as SiteRoleEnum,
+          grantedBy: row.grantedBy,
+          createdAt: row.createdAt,
+        })),
+    );
+  });
+  return { events, operations, vhosts, roles };
 }
 
 export type SiteChildLoaders = ReturnType<typeof createSiteChildLoaders>;

@@ -1,8 +1,19 @@
 import { Module } from '@nestjs/common';
 import { SiteChangesResolver } from './site-changes.resolver';
 import { SiteChangesService } from './site-changes.service';
+import { SiteConfigResolver } from './site-config.resolver';
+import { SiteConfigService } from './site-config.service';
 import { SitesResolver } from './sites.resolver';
 import { SitesService } from './sites.service';
 
-@Module({ providers: [SitesResolver, SitesService, SiteChangesResolver, SiteChangesService] })
+@Module({
+  providers: [
+    SitesResolver,
+    SitesService,
+    SiteChangesResolver,
+    SiteChangesService,
+    SiteConfigResolver,
+    SiteConfigService,
+  ],
+})
 export class SitesModule {}

@@ -1,0 +1,122 @@
+import { createHmac } from 'node:crypto';
+import { type Orm, forkEm } from '../../libs/db/orm';
+import { Site, SiteRole, Vhost } from '../../libs/domain';
+import { type ConfigurationTarget } from './port';
+
+/**
+ * What a configuration run is told about a site: the extra-vars file `ansible/README.md`
+ * documents. Everything here is data the roles must treat as inert text.
+ */
+export interface SiteVars {
+  berth: {
+    site: { id: string | null; name: string; description: string };
+    server: { vm_id: string; hostname: string; ipv4: string; ipv6: string };
+    users: { uid: string; name: string; admin: boolean; ssh_keys: string[] }[];
+    unix_groups: { name: string; members: string[] }[];
+    admins_sudo: boolean;
+    vhosts: {
+      name: string;
+      server_name: string;
+      aliases: string[];
+      web_root: string;
+      tls: boolean;
+    }[];
+    packages: string[];
+  };
+}
+
+/** The secrets file of a run: written mode 0600 for the run only, never logged. */
+export interface SiteSecrets {
+  berth_secrets: {
+    mysql_root_password: string;
+    tls: Record<string, { key: string; certificate: string; chain: string }>;
+  };
+}
+
+/**
+ * Reads what the site's server should look like now, so a run started after a change sees it
+ * (this is what lets changes made during a run coalesce into the next one). A pool server (no
+ * site yet) gets only its default virtual host and no users.
+ */
+export async function siteConfiguration(
+  orm: Orm,
+  secretKey: Buffer,
+  target: ConfigurationTarget,
+): Promise<{ vars: SiteVars; secrets: SiteSecrets }> {
+  const em = forkEm(orm);
+  const site = target.siteId ? await em.findOne(Site, target.siteId) : null;
+  const roles = site
+    ? await em.find(
+        SiteRole,
+        { siteId: site.id, subjectType: 'user' },
+        { orderBy: { subject: 'asc' } },
+      )
+    : [];
+  const vhosts = site
+    ? await em.find(Vhost, { siteId: site.id }, { orderBy: { name: 'asc' } })
+    : [];
+  const users = new Map<
+    string,
+    { uid: string; name: string; admin: boolean; ssh_keys: string[] }
+  >();
+  for (const role of roles) {
+    const user = users.get(role.subject) ?? {
+      uid: role.subject,
+      name: role.subject,
+      admin: false,
+      ssh_keys: [],
+    };
+    if (role.role === 'admin') user.admin = true;
+    users.set(role.subject, user);
+  }
+  return {
+    vars: {
+      berth: {
+        site: {
+          id: site?.id ?? null,
+          name: site?.name ?? '',
+          description: site?.description ?? '',
+        },
+        server: {
+          vm_id: target.vmId,
+          hostname: target.hostname,
+          ipv4: target.ipv4,
+          ipv6: target.ipv6,
+        },
+        users: [...users.values()],
+        // Directory groups arrive with issue #7; until then a site has no unix groups.
+        unix_groups: [],
+        admins_sudo: true,
+        vhosts: [
+          {
+            name: 'default',
+            server_name: target.hostname,
+            aliases: [],
+            web_root: '/var/www/default',
+            tls: false,
+          },
+          ...vhosts.map((vhost) => ({
+            name: vhost.name,
+            server_name: vhost.serverName,
+            aliases: vhost.aliases,
+            web_root: `/var/www/${vhost.name}`,
+            tls: false,
+          })),
+        ],
+        packages: [],
+      },
+    },
+    secrets: {
+      berth_secrets: { mysql_root_password: mysqlRootPassword(secretKey, target.vmId), tls: {} },
+    },
+  };
+}
+
+/**
+ * The server's database root password: derived from the deployment's secret key and the VM id,
+ * so it needs no storage and never passes through workflow history. (Resetting it, issue #8,
+ * will store a generated one instead.)
+ */
+export function mysqlRootPassword(secretKey: Buffer, vmId: string): string {
+  return createHmac('sha256', secretKey).update(`berth/mysql-root/${vmId}`).digest('base64url');
+}

@@ -1,0 +1,92 @@
+import { Field, ID, InputType } from '@nestjs/graphql';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsEnum,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { SiteRoleEnum } from './site-config.model';
+
+/** A lower-case DNS name of at least two labels, nothing else (no wildcards, no trailing dot). */
+const domainName =
+  /^(?=.{4,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+/** Login names on the servers: what useradd accepts without surprises. */
+export const userIdPattern = /^[a-z][a-z0-9_-]{0,31}$/;
+
+@InputType({ isAbstract: true })
+class SiteConfigChange {
+  @Field(() => ID)
+  @IsUUID('4')
+  siteId!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Repeat with the same key to get the same operation, not a second one',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(8, 100)
+  @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'idempotencyKey may hold letters, digits and ._:-' })
+  idempotencyKey?: string;
+}
+
+@InputType('AliasInput')
+export class AliasInput {
+  @Field(() => String)
+  @IsString()
+  @Matches(domainName, { message: 'an alias must be a lower-case domain name' })
+  name!: string;
+}
+
+@InputType('AddVhostInput', { description: 'A new virtual host; its server is configured again' })
+export class AddVhostInput extends SiteConfigChange {
+  @Field(() => String, { description: 'One lower-case DNS label, not `default`' })
+  @IsString()
+  @Length(1, 63)
+  @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+    message: 'name must be one lower-case DNS label: letters, digits and inner hyphens',
+  })
+  name!: string;
+
+  @Field(() => String, { description: 'The domain name it answers as' })
+  @IsString()
+  @Matches(domainName, { message: 'serverName must be a lower-case domain name' })
+  serverName!: string;
+
+  @Field(() => [AliasInput], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => AliasInput)
+  aliases?: AliasInput[];
+}
+
+@InputType('RemoveVhostInput')
+export class RemoveVhostInput extends SiteConfigChange {
+  @Field(() => String)
+  @IsString()
+  @Length(1, 63)
+  @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'name must be one DNS label' })
+  name!: string;
+}
+
+@InputType('SiteRoleInput', {
+  description: "Grants or revokes a user's role on a site; its servers are configured again",
+})
+export class SiteRoleInput extends SiteConfigChange {
+  @Field(() => String, { description: 'The user id (the login name on the servers)' })
+  @IsString()
+  @Matches(userIdPattern, {
+    message: 'user must be a login name: a lower-case letter, then letters, digits, _ or -',
+  })
+  user!: string;
+
+  @Field(() => SiteRoleEnum)
+  @IsEnum(SiteRoleEnum)
+  role!: SiteRoleEnum;
+}

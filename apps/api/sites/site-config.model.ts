@@ -1,0 +1,52 @@
+import { Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { type SiteRoleName } from '../../../libs/domain';
+
+export enum SiteRoleEnum {
+  ADMIN = 'admin',
+  SSH_USER = 'ssh-user',
+}
+registerEnumType(SiteRoleEnum, {
+  name: 'SiteRoleName',
+  description: 'ADMIN manages the site and logs in to its servers; SSH_USER only logs in',
+});
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const siteRoleMatchesDomain: Same<`${SiteRoleEnum}`, SiteRoleName> = true;
+
+@ObjectType('Vhost', { description: 'A virtual host of the site (Apache on its server)' })
+export class VhostModel {
+  @Field(() => String, { description: 'One DNS label; the web root is /var/www/<name>' })
+  name!: string;
+
+  @Field(() => String, { description: 'The domain name it answers as' })
+  serverName!: string;
+
+  @Field(() => [String])
+  aliases!: string[];
+
+  @Field(() => String)
+  webRoot!: string;
+
+  @Field(() => Boolean, {
+    description: 'The default virtual host of the server’s host name; it cannot be removed',
+  })
+  isDefault!: boolean;
+}
+
+@ObjectType('SiteRoleGrant', { description: 'A role on the site, granted to a user' })
+export class SiteRoleGrantModel {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'The user id, which is also the login name on servers' })
+  user!: string;
+
+  @Field(() => SiteRoleEnum)
+  role!: SiteRoleEnum;
+
+  @Field(() => String)
+  grantedBy!: string;
+
+  @Field(() => GraphQLISODateTime)
+  createdAt!: Date;
+}

@@ -1,0 +1,67 @@
+import { createUnionType, ObjectType } from '@nestjs/graphql';
+import { IdempotencyKeyReusedError, UserError } from '../graphql/user-error';
+import {
+  IllegalTransitionError,
+  SiteNotFoundError,
+  SiteOperationPayload,
+} from './change-site.payload';
+
+@ObjectType('VhostExistsError', { implements: () => [UserError] })
+export class VhostExistsError extends UserError {
+  constructor(message: string) {
+    super();
+    Object.assign(this, { code: 'VHOST_EXISTS', message, field: 'name' });
+  }
+}
+
+@ObjectType('VhostNotFoundError', { implements: () => [UserError] })
+export class VhostNotFoundError extends UserError {
+  constructor(message: string) {
+    super();
+    Object.assign(this, { code: 'VHOST_NOT_FOUND', message, field: 'name' });
+  }
+}
+
+@ObjectType('RoleNotFoundError', { implements: () => [UserError] })
+export class RoleNotFoundError extends UserError {
+  constructor(message: string) {
+    super();
+    Object.assign(this, { code: 'ROLE_NOT_FOUND', message, field: 'user' });
+  }
+}
+
+@ObjectType('LastAdminError', {
+  implements: () => [UserError],
+  description: 'A site keeps at least one admin; grant another first',
+})
+export class LastAdminError extends UserError {
+  constructor(message: string) {
+    super();
+    Object.assign(this, { code: 'LAST_ADMIN', message, field: 'user' });
+  }
+}
+
+export const SiteConfigResult = createUnionType({
+  name: 'SiteConfigResult',
+  types: () =>
+    [
+      SiteOperationPayload,
+      SiteNotFoundError,
+      IllegalTransitionError,
+      IdempotencyKeyReusedError,
+      VhostExistsError,
+      VhostNotFoundError,
+      RoleNotFoundError,
+      LastAdminError,
+    ] as const,
+  resolveType: (value: object) => value.constructor,
+});
+export type SiteConfigResult =
+  | SiteOperationPayload
+  | SiteNotFoundError
+  | IllegalTransitionError
+  | IdempotencyKeyReusedError
+  | VhostExistsError
+  | VhostNotFoundError
+  | RoleNotFoundError
+  | LastAdminError;
