@@ -10,6 +10,7 @@ import { AuthModule } from './auth/auth.module';
 import { authenticate } from './auth/authenticate';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CodecModule } from './codec/codec.module';
+import { InventoryModule } from './inventory/inventory.module';
 import { ExplorerModule } from './explorer/explorer.module';
 import { formatGraphQLError } from './graphql/graphql-errors';
 import { queryLimitsPlugin } from './graphql/query-limits.plugin';
@@ -107,6 +108,7 @@ export class AppModule {
         ...graphqlModules,
         CallbacksModule,
         CodecModule,
+        InventoryModule,
         HealthModule,
         ExplorerModule,
       ],

@@ -62,7 +62,7 @@ export class SiteConfigService {
     return this.configure(principal, input, request, {
       undo: () => forkEm(this.orm).nativeDelete(Vhost, { id: vhost.id }),
       action: 'vhost.added',
-      summary: `virtual host ${vhost.name} (${[vhost.serverName, ...aliases].join(', ')}) added by ${principal.userId}`,
+      summary: vhostAddedSummary(vhost, principal.userId),
     });
   }
 
@@ -183,17 +183,38 @@ export class SiteConfigService {
       await then.undo();
       return result;
     }
-    await forkEm(this.orm).persistAndFlush(
-      new SiteEvent({
-        siteId: input.siteId,
-        actor: principal.userId,
-        action: then.action,
-        summary: then.summary,
-        dedupeKey: `${then.action}/${result.operation.id}`,
-      }),
-    );
+    try {
+      await forkEm(this.orm).persistAndFlush(
+        new SiteEvent({
+          siteId: input.siteId,
+          actor: principal.userId,
+          action: then.action,
+          summary: then.summary,
+          dedupeKey: `${then.action}/${result.operation.id}`,
+        }),
+      );
+    } catch (error) {
+      // A concurrent retry with the same idempotency key (it got the same operation from
+      // change()'s race path) audited it first; this answer is the same operation.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    }
     return result;
   }
+}
+
+/** site_event.summary is varchar(500); PostgreSQL refuses a longer one (SQLite keeps it). */
+const summaryLength = 500;
+
+/**
+ * Names the aliases when they fit the audit log's summary, else counts them: a 253-character
+ * server name with 20 aliases overflowed it, failing a change that had already been accepted.
+ * The longest counted form (63-character name, 253-character server name, 64-character user id)
+ * is about 420 characters.
+ */
+function vhostAddedSummary(vhost: Vhost, actor: string): string {
+  const listed = `virtual host ${vhost.name} (${[vhost.serverName, ...vhost.aliases].join(', ')}) added by ${actor}`;
+  if (listed.length <= summaryLength) return listed;
+  return `virtual host ${vhost.name} (${vhost.serverName} and ${vhost.aliases.length} aliases) added by ${actor}`;
 }
 
 /** A deleted row made anew with its fields, to put back. */

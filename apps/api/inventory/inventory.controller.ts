@@ -1,0 +1,59 @@
+import {
+  Controller,
+  ForbiddenException,
+  Get,
+  Header,
+  Headers,
+  Inject,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { GraphQLError } from 'graphql';
+import { hasScope, isOperator, type Principal } from '../../../libs/auth/principal';
+import { type BerthConfig } from '../../../libs/config';
+import { type Logger } from '../../../libs/logger';
+import { authenticate } from '../auth/authenticate';
+import { BERTH_CONFIG, LOGGER } from '../tokens';
+import { type AnsibleInventory, type InventoryServer, InventoryService } from './inventory.service';
+
+/**
+ * The fleet's inventory, read-only, for operators' tools: `GET /inventory` is Ansible's dynamic
+ * inventory JSON (ansible/inventory/berth_inventory.py reads it), `GET /inventory/feed` the
+ * central inventory's feed. Both need an operator's credential with the read scope.
+ */
+@Controller('inventory')
+export class InventoryController {
+  constructor(
+    private readonly inventory: InventoryService,
+    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  @Get()
+  @Header('cache-control', 'no-store')
+  ansible(@Headers('authorization') authorization: string | undefined): Promise<AnsibleInventory> {
+    this.requireOperator(authorization);
+    return this.inventory.ansibleInventory();
+  }
+
+  @Get('feed')
+  @Header('cache-control', 'no-store')
+  async feed(
+    @Headers('authorization') authorization: string | undefined,
+  ): Promise<{ generatedAt: string; servers: InventoryServer[] }> {
+    this.requireOperator(authorization);
+    return { generatedAt: new Date().toISOString(), servers: await this.inventory.servers() };
+  }
+
+  private requireOperator(authorization: string | undefined): void {
+    let principal: Principal;
+    try {
+      principal = authenticate(this.config, this.log, authorization);
+    } catch (error) {
+      if (error instanceof GraphQLError) throw new UnauthorizedException(error.message);
+      throw error;
+    }
+    if (!isOperator(principal) || !hasScope(principal, 'sites:read')) {
+      throw new ForbiddenException('only operators may read the inventory');
+    }
+  }
+}
