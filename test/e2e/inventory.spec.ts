@@ -17,10 +17,11 @@ import { uniqueName } from '../helpers/test-names';
 const run = promisify(execFile);
 const script = join(__dirname, '../../ansible/inventory/berth_inventory.py');
 
-interface Inventory {
-  _meta: { hostvars: Record<string, Record<string, unknown>> };
-  [group: string]: { hosts?: string[]; children?: string[] } | unknown;
-}
+/** Ansible's --list format: `_meta` with every host's variables, then one entry per group. */
+type Inventory = { _meta: { hostvars: Record<string, Record<string, unknown>> } } & Record<
+  string,
+  unknown
+>;
 
 /**
  * The fleet's inventory for operators' tools: Ansible's dynamic inventory through the script
