@@ -1,35 +1,25 @@
-import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { type Client } from '@temporalio/client';
 import { type BerthConfig } from '../config';
 import { dnsReconcileScheduleId, dnsReconcileWorkflowId } from './names';
+import { upsertIntervalSchedule } from './schedules';
 
 /**
  * The schedule that compares DNS with the database (`reconcileDns`) every
- * BERTH_DNS_RECONCILE_MINUTES. Idempotent, like the other schedules: a changed interval or repair
- * setting updates the schedule in place.
+ * BERTH_DNS_RECONCILE_MINUTES; a changed interval or repair setting updates it in place.
  */
 export async function ensureDnsReconcileSchedule(
   client: Client,
   config: BerthConfig,
 ): Promise<void> {
-  const action = {
-    type: 'startWorkflow' as const,
-    workflowType: 'reconcileDns',
-    workflowId: dnsReconcileWorkflowId,
-    taskQueue: config.temporal.taskQueue,
-    args: [{ repair: config.dns.repairDrift }],
-  };
-  const spec = { intervals: [{ every: `${config.dns.reconcileMinutes} minutes` }] };
-  try {
-    await client.schedule.create({
-      scheduleId: dnsReconcileScheduleId,
-      spec,
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-    });
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule
-      .getHandle(dnsReconcileScheduleId)
-      .update((previous) => ({ ...previous, spec, action }));
-  }
+  await upsertIntervalSchedule(client, {
+    scheduleId: dnsReconcileScheduleId,
+    every: `${config.dns.reconcileMinutes} minutes`,
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'reconcileDns',
+      workflowId: dnsReconcileWorkflowId,
+      taskQueue: config.temporal.taskQueue,
+      args: [{ repair: config.dns.repairDrift }],
+    },
+  });
 }

@@ -1,7 +1,8 @@
-import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { type Client } from '@temporalio/client';
 import { type BerthConfig } from '../config';
 import { type RefillPoolInput } from '../../workflows/refill-pool';
 import { poolRefillWorkflowId, poolScheduleId } from './names';
+import { upsertIntervalSchedule } from './schedules';
 
 /**
  * One schedule per OS image keeps the warm pool topped up (MWS3's nightly
@@ -20,26 +21,16 @@ export async function ensurePoolSchedules(client: Client, config: BerthConfig): 
       },
       installTimeoutSeconds: config.provisioning.installTimeoutSeconds,
     };
-    const action = {
-      type: 'startWorkflow' as const,
-      workflowType: 'refillPool',
-      workflowId: poolRefillWorkflowId(image),
-      taskQueue: config.temporal.taskQueue,
-      args: [input],
-    };
-    const spec = { intervals: [{ every: `${config.pool.refillMinutes} minutes` }] };
-    try {
-      await client.schedule.create({
-        scheduleId: poolScheduleId(image),
-        spec,
-        action,
-        policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      });
-    } catch (error) {
-      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-      await client.schedule
-        .getHandle(poolScheduleId(image))
-        .update((previous) => ({ ...previous, spec, action }));
-    }
+    await upsertIntervalSchedule(client, {
+      scheduleId: poolScheduleId(image),
+      every: `${config.pool.refillMinutes} minutes`,
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'refillPool',
+        workflowId: poolRefillWorkflowId(image),
+        taskQueue: config.temporal.taskQueue,
+        args: [input],
+      },
+    });
   }
 }

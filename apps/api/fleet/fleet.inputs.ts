@@ -1,5 +1,6 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
-import { IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IdempotencyKeyField } from '../graphql/idempotency-key';
 
 /** Host names as hypervisors give them: letters, digits, dots, dashes and underscores. */
 const hostName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -12,14 +13,7 @@ export class HostOperationInput {
   @Matches(hostName, { message: 'host may hold letters, digits and ._-' })
   host!: string;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'Repeat with the same key to get the same operation, not a second one',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(8, 100)
-  @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'idempotencyKey may hold letters, digits and ._:-' })
+  @IdempotencyKeyField()
   idempotencyKey?: string;
 }
 

@@ -1,14 +1,6 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
-import {
-  IsBoolean,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
+import { IsBoolean, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IdempotencyKeyField } from '../graphql/idempotency-key';
 
 /** No control characters (C0, DEL, C1) and no line or paragraph separators. */
 const printable = /^[^\p{Cc}\u2028\u2029]*$/u;
@@ -19,14 +11,9 @@ export class SiteChangeInput {
   @IsUUID('4')
   siteId!: string;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'Repeat the change with the same key to get the same operation, not a second one',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(8, 100)
-  @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'idempotencyKey may hold letters, digits and ._:-' })
+  @IdempotencyKeyField(
+    'Repeat the change with the same key to get the same operation, not a second one',
+  )
   idempotencyKey?: string;
 }
 

@@ -8,6 +8,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { IdempotencyKeyField } from '../graphql/idempotency-key';
 
 /** No control characters (C0, DEL, C1) and no line or paragraph separators. */
 const printable = /^[^\p{Cc}\u2028\u2029]*$/u;
@@ -48,14 +49,9 @@ export class RequestSiteInput {
   })
   hostname?: string;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'Repeat a request with the same key to get the same site instead of a second one',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(8, 100)
-  @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'idempotencyKey may hold letters, digits and ._:-' })
+  @IdempotencyKeyField(
+    'Repeat a request with the same key to get the same site instead of a second one',
+  )
   idempotencyKey?: string;
 
   @Field(() => String, {

@@ -11,6 +11,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { SiteRoleEnum } from './site-config.model';
+import { IdempotencyKeyField } from '../graphql/idempotency-key';
 
 /** A lower-case DNS name of at least two labels, nothing else (no wildcards, no trailing dot). */
 const domainName =
@@ -24,14 +25,7 @@ class SiteConfigChange {
   @IsUUID('4')
   siteId!: string;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'Repeat with the same key to get the same operation, not a second one',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(8, 100)
-  @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'idempotencyKey may hold letters, digits and ._:-' })
+  @IdempotencyKeyField()
   idempotencyKey?: string;
 }
 
