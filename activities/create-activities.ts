@@ -39,7 +39,7 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
       secretKey: deps.config.secretKey,
       publicUrl: deps.config.api.publicUrl,
     }),
-    ...createAnsibleActivities({ ansible }),
+    ...createAnsibleActivities({ ansible, orm: deps.orm, secretKey: deps.config.secretKey }),
     ...createPoolActivities({ orm: deps.orm }),
     ...createFleetActivities({ hypervisor, orm: deps.orm }),
   };

@@ -5,8 +5,10 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { nonRetryableFailureTypes } from '../libs/failures';
+import { ansibleTaskQueue } from '../libs/temporal/names';
 
 /**
  * Proxy option sets, one per latency class, so every activity call states how long it may take and
@@ -85,6 +87,24 @@ export const configurationRun: ActivityOptions = {
   heartbeatTimeout: '1 minute',
   retry: { ...retry, maximumAttempts: 3 },
 };
+
+/** The patch that moved configuration runs to their own task queue. */
+export const ansibleTaskQueuePatch = 'ansible-task-queue';
+
+/**
+ * A proxy for configuration runs: on the workflow's task queue + `-ansible` since the
+ * `ansible-task-queue` patch, where a worker of bounded concurrency serves them; on the workflow's
+ * own queue in histories from before it, so they replay unchanged. Call it where the run is
+ * scheduled, so a workflow already running when the patch is deployed moves over at its next run.
+ */
+export function configurationCalls<A extends object>(): ActivityInterfaceFor<A> {
+  return patched(ansibleTaskQueuePatch)
+    ? proxyActivities<A>({
+        ...configurationRun,
+        taskQueue: ansibleTaskQueue(workflowInfo().taskQueue),
+      })
+    : proxyActivities<A>(configurationRun);
+}
 
 /**
  * Waiting for a server's install callback, in attempts of at most 30 seconds that together last

@@ -14,7 +14,7 @@ import type { RecordsActivities } from '../activities/records/activities';
 import { describeFailure } from '../libs/failures';
 import { searchAttributes } from '../libs/temporal/names';
 import {
-  configurationRun,
+  configurationCalls,
   databaseCalls,
   dnsCall,
   hypervisorCall,
@@ -87,7 +87,6 @@ async function build(
   const network = databaseCalls<NetworkActivities>();
   const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
   const install = proxyActivities<HypervisorActivities>(installWait(input.installTimeoutSeconds));
-  const ansible = proxyActivities<AnsibleActivities>(configurationRun);
   const keys = proxyActivities<HostKeyActivities>(quickCall);
   const dns = proxyActivities<DnsActivities>(dnsCall);
   const { vmId, siteId, operationId } = input;
@@ -139,7 +138,12 @@ async function build(
 
   await progress(70, 'configuring');
   await records.setVmStatus({ vmId, status: 'configuring', summary: 'configuration started' });
-  const run = await ansible.configureServer({ vmId, siteId, ...addresses });
+  const run = await configurationCalls<AnsibleActivities>().configureServer({
+    vmId,
+    siteId,
+    ...addresses,
+    operationId,
+  });
   await records.setVmStatus({
     vmId,
     status: 'ready',

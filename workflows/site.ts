@@ -30,7 +30,7 @@ import {
   provisionWorkflowId,
   searchAttributes,
 } from '../libs/temporal/names';
-import { configurationRun, dnsCall, hypervisorCall, quickCall } from './activity-options';
+import { configurationCalls, dnsCall, hypervisorCall, quickCall } from './activity-options';
 import { networkDnsKeysPatch, provisionVm } from './provision-vm';
 import { refillPool } from './refill-pool';
 import { refusal, settledStatus, statusAfter } from './site-lifecycle';
@@ -205,7 +205,6 @@ export async function site(input: SiteInput): Promise<void> {
   /** Takes a built server from the warm pool, if it has one, and makes it this site's. */
   async function claimFromPool(pool: PoolChoice, fewerSteps: boolean): Promise<boolean> {
     const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
-    const ansible = proxyActivities<AnsibleActivities>(configurationRun);
     const operationId = input.provisionOperationId;
     const starting = { operationId, progress: 50, step: 'starting a pooled server' };
     const configuring = { operationId, progress: 70, step: 'configuring' };
@@ -251,7 +250,11 @@ export async function site(input: SiteInput): Promise<void> {
       });
       if (!fewerSteps) await records.reportProgress(configuring);
       // The pooled server was configured for nobody: this run gives it its site.
-      await ansible.configureServer({ siteId: input.siteId, ...server });
+      await configurationCalls<AnsibleActivities>().configureServer({
+        siteId: input.siteId,
+        ...server,
+        operationId,
+      });
       await moveTo('ready', 'site.ready', `server ${server.hostname} is ready (warm pool)`, {
         operationId,
         status: 'succeeded',
@@ -331,7 +334,6 @@ export async function site(input: SiteInput): Promise<void> {
 
   /** One configuration run, then as many follow-ups as changes arrived during it (at most one each time). */
   async function configure(): Promise<void> {
-    const ansible = proxyActivities<AnsibleActivities>(configurationRun);
     const visible = state.status === 'ready';
     state.configuration.running = true;
     while (state.configuration.requested) {
@@ -357,12 +359,14 @@ export async function site(input: SiteInput): Promise<void> {
       let outcome: OperationOutcome['status'] = 'succeeded';
       let error: string | undefined;
       try {
-        await ansible.configureServer({
+        await configurationCalls<AnsibleActivities>().configureServer({
           vmId: state.vmId!,
           siteId: state.siteId,
           hostname: state.hostname ?? '',
           ipv4: state.ipv4 ?? '',
           ipv6: state.ipv6 ?? '',
+          // The run is listed on the operation that asked for it first; coalesced ones share it.
+          operationId: operations[0] ?? null,
         });
       } catch (failure) {
         // As in MWS3, a failed run leaves the site usable; the operations say what went wrong.

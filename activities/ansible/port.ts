@@ -1,11 +1,18 @@
+import { type SiteSecrets, type SiteVars } from './site-data';
+
 /**
  * The Ansible port: brings a server's configuration in line with its site. A run is idempotent:
  * running it again on an unchanged site changes nothing.
  */
 export interface Ansible {
-  /** Adapter name as configured (`simulated`, later `ansible`). */
+  /** Adapter name as configured (`simulated`, `ansible`). */
   readonly name: string;
-  configure(target: ConfigurationTarget, onProgress: (task: string) => void): Promise<RunSummary>;
+  /**
+   * Runs the configuration once. Resolves with the counts and the output when every host
+   * succeeded; rejects with a ConfigurationRunError otherwise, and with the signal's reason once
+   * `signal` aborts (after the run's processes are gone).
+   */
+  configure(request: ConfigurationRequest, control: RunControl): Promise<RunReport>;
 }
 
 export interface ConfigurationTarget {
@@ -16,7 +23,39 @@ export interface ConfigurationTarget {
   ipv6: string;
 }
 
+/** A run's server and the site's data: data only, never text to template or quote. */
+export interface ConfigurationRequest {
+  target: ConfigurationTarget;
+  vars: SiteVars;
+  secrets: SiteSecrets;
+}
+
+export interface RunControl {
+  /** Called with each task's name as it starts. */
+  onProgress(task: string): void;
+  signal?: AbortSignal;
+}
+
+/** Counts over all hosts, as ansible's recap reports them (`ok` includes `changed`). */
 export interface RunSummary {
   ok: number;
   changed: number;
+  failed: number;
+  unreachable: number;
+}
+
+export interface RunReport extends RunSummary {
+  /** The run's output, its end kept when long, secrets' values redacted. */
+  output: string;
+}
+
+/** A run that did not succeed: a task failed, a host was unreachable, or the tool crashed. */
+export class ConfigurationRunError extends Error {
+  constructor(
+    message: string,
+    readonly report: RunReport & { failedTask: string | null; failedHost: string | null },
+  ) {
+    super(message);
+    this.name = 'ConfigurationRunError';
+  }
 }

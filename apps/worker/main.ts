@@ -7,11 +7,12 @@ import { createLogger } from '../../libs/logger';
 import { berthDataConverter } from '../../libs/temporal/data-converter';
 import { ensureDnsReconcileSchedule } from '../../libs/temporal/dns-reconcile-schedule';
 import { ensureHostWatchSchedule } from '../../libs/temporal/host-watch-schedule';
+import { ansibleTaskQueue } from '../../libs/temporal/names';
 import { ensurePoolSchedules } from '../../libs/temporal/pool-schedules';
 import { TemporalPinoLogger } from '../../libs/temporal/runtime-logger';
 import { createBerthWorker } from './worker';
 
-/** Worker process: connects, serves the task queue, drains on SIGINT/SIGTERM. */
+/** Worker process: connects, serves its task queues, drains on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, name: 'berth-worker' });
@@ -33,7 +34,12 @@ async function main(): Promise<void> {
   await ensureDnsReconcileSchedule(client, config);
   await clientConnection.close();
   log.info(
-    { taskQueue: config.temporal.taskQueue, temporal: config.temporal.address },
+    {
+      taskQueue: config.temporal.taskQueue,
+      ansibleTaskQueue: ansibleTaskQueue(config.temporal.taskQueue),
+      ansibleConcurrency: config.ansible.concurrency,
+      temporal: config.temporal.address,
+    },
     'worker started',
   );
   try {

@@ -5,20 +5,27 @@ import { type BerthConfig } from '../../libs/config';
 import { type Orm } from '../../libs/db/orm';
 import { type Logger } from '../../libs/logger';
 import { berthDataConverter } from '../../libs/temporal/data-converter';
+import { ansibleTaskQueue } from '../../libs/temporal/names';
 
 /** The workflows folder, from source (tests) or from dist (production). */
 export const workflowsPath = join(__dirname, '../../workflows');
 
 export interface BerthWorker {
+  /** The default task queue's worker: every workflow and activity. */
   worker: Worker;
+  /** The configuration runs' queue (`<task queue>-ansible`): only `configureServer`. */
+  ansibleWorker: Worker;
   /** Runs until shutdown() or a signal, then releases adapters. */
   run(): Promise<void>;
   shutdown(): void;
 }
 
 /**
- * Creates the worker of the default task queue with every workflow and activity. Shutdown drains:
- * running activities get the configured grace time to finish.
+ * Creates the workers of one worker process: the default task queue's, with every workflow and
+ * activity, and the configuration runs' queue's, whose concurrency (BERTH_ANSIBLE_CONCURRENCY)
+ * bounds how many ansible runs this process holds at once. The default worker keeps
+ * `configureServer` too, for workflows that scheduled it there before the `ansible-task-queue`
+ * patch. Shutdown drains both: running activities get the configured grace time to finish.
  */
 export async function createBerthWorker(deps: {
   config: BerthConfig;
@@ -29,24 +36,42 @@ export async function createBerthWorker(deps: {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }): Promise<BerthWorker> {
   const { activities, close } = await createActivities(deps);
-  const worker = await Worker.create({
+  const taskQueue = deps.taskQueue ?? deps.config.temporal.taskQueue;
+  const common = {
     connection: deps.connection,
     namespace: deps.config.temporal.namespace,
-    taskQueue: deps.taskQueue ?? deps.config.temporal.taskQueue,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities,
     dataConverter: berthDataConverter(deps.config),
     shutdownGraceTime: `${deps.config.worker.shutdownGraceSeconds} seconds`,
+  } as const;
+  const worker = await Worker.create({
+    ...common,
+    taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+    activities,
   });
+  const ansibleWorker = await Worker.create({
+    ...common,
+    taskQueue: ansibleTaskQueue(taskQueue),
+    activities: { configureServer: activities.configureServer },
+    maxConcurrentActivityTaskExecutions: deps.config.ansible.concurrency,
+  });
+  const workers = [worker, ansibleWorker];
+  const shutdown = () => {
+    for (const one of workers) if (one.getState() === 'RUNNING') one.shutdown();
+  };
   return {
     worker,
+    ansibleWorker,
     async run() {
       try {
-        await worker.run();
+        // One worker failing stops the other: the process serves both queues or neither.
+        const results = await Promise.allSettled(workers.map((one) => one.run().finally(shutdown)));
+        const failed = results.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
       } finally {
         await close();
       }
     },
-    shutdown: () => worker.shutdown(),
+    shutdown,
   };
 }

@@ -79,6 +79,7 @@ export interface BerthConfig {
     /** How long a refill started by a claim waits before it counts what is missing. */
     readonly refillSettleSeconds: number;
   };
+  readonly ansible: AnsibleConfig;
   readonly simulated: { readonly installDelayMs: number; readonly ansibleTaskMs: number };
   readonly fleet: { readonly hostWatchSeconds: number };
   readonly worker: { readonly shutdownGraceSeconds: number };
@@ -105,6 +106,20 @@ export interface VsphereConfig {
   readonly cluster: string;
   readonly template: string;
   readonly folder: string | undefined;
+}
+
+/** The `ansible` configuration adapter and its task queue's worker. */
+export interface AnsibleConfig {
+  /** Configured `ansible-playbook` (a path, or a name for PATH); unset, tools/ then PATH. */
+  readonly executable: string | undefined;
+  /** Configured playbook; unset, the repository's ansible/site.yml. */
+  readonly playbook: string | undefined;
+  /** A YAML or JSON file of host variables for every server; read when the adapter starts. */
+  readonly hostVarsFile: string | undefined;
+  /** Concurrent configuration runs per worker. */
+  readonly concurrency: number;
+  /** Between SIGTERM and SIGKILL when a run is cancelled. */
+  readonly killGraceSeconds: number;
 }
 
 /** Start-up refuses to continue; `problems` lists every invalid or missing setting. */
@@ -265,6 +280,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       }),
       refillMinutes: v.poolRefillMinutes!,
       refillSettleSeconds: v.poolRefillSettleSeconds!,
+    },
+    ansible: {
+      // A bare name is looked up on PATH when the run starts; a path is taken as given.
+      executable: v.ansiblePlaybookBin?.includes('/')
+        ? resolve(v.ansiblePlaybookBin)
+        : v.ansiblePlaybookBin,
+      playbook: v.ansiblePlaybook && resolve(v.ansiblePlaybook),
+      hostVarsFile: v.ansibleHostVars && resolve(v.ansibleHostVars),
+      concurrency: v.ansibleConcurrency!,
+      killGraceSeconds: v.ansibleKillGraceSeconds!,
     },
     fleet: { hostWatchSeconds: v.hostWatchSeconds! },
     simulated: {

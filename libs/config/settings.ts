@@ -28,7 +28,7 @@ const adapter = <T extends readonly [string, ...string[]]>(names: T) => z.enum(n
 
 /** Adapters that exist today; each later issue adds its real adapter to these lists. */
 export const hypervisorAdapters = ['simulated', 'vsphere'] as const;
-export const ansibleAdapters = ['simulated'] as const;
+export const ansibleAdapters = ['simulated', 'ansible'] as const;
 export const dnsAdapters = ['simulated', 'powerdns'] as const;
 
 export const settings = {
@@ -192,6 +192,41 @@ export const settings = {
     description: `Configuration adapter: ${ansibleAdapters.map((a) => `\`${a}\``).join(', ')}`,
     default: 'simulated',
     schema: adapter(ansibleAdapters),
+  },
+  ansiblePlaybookBin: {
+    env: 'BERTH_ANSIBLE_PLAYBOOK_BIN',
+    description:
+      'Path of `ansible-playbook` (ANSIBLE=ansible); default tools/ansible-venv/bin or tools/venv/bin when there, else PATH',
+    optional: true,
+    schema: z.string().min(1),
+  },
+  ansiblePlaybook: {
+    env: 'BERTH_ANSIBLE_PLAYBOOK',
+    description:
+      "Playbook a configuration run applies; default the repository's `ansible/site.yml` (an `ansible.cfg` beside it is used)",
+    optional: true,
+    schema: z.string().min(1),
+  },
+  ansibleHostVars: {
+    env: 'BERTH_ANSIBLE_HOST_VARS',
+    description:
+      'YAML or JSON file of connection variables for every server (`ansible_user`, `ansible_ssh_private_key_file`, ...); `ansible_host` defaults to its IPv4',
+    optional: true,
+    schema: z.string().min(1),
+  },
+  ansibleConcurrency: {
+    env: 'BERTH_ANSIBLE_CONCURRENCY',
+    description:
+      'How many configuration runs one worker runs at once (task queue `<TEMPORAL_TASK_QUEUE>-ansible`)',
+    default: '2',
+    schema: positiveInt.max(100),
+  },
+  ansibleKillGraceSeconds: {
+    env: 'BERTH_ANSIBLE_KILL_GRACE_SECONDS',
+    description:
+      "How long a cancelled run's processes get to stop after SIGTERM before they are killed",
+    default: '10',
+    schema: z.coerce.number().int().min(0).max(600),
   },
   secretKey: {
     env: 'BERTH_SECRET_KEY',

@@ -17,6 +17,11 @@ export const dnsReconcileScheduleId = 'dns-reconcile';
 
 /** Task queues. */
 export const defaultTaskQueue = 'berth';
+/**
+ * Configuration runs' queue beside a workflow's own (`berth-ansible`), served by a worker whose
+ * concurrency bounds how many run at once.
+ */
+export const ansibleTaskQueue = (taskQueue: string): string => `${taskQueue}-ansible`;
 
 /**
  * Search attributes that let operators find every workflow of a site, and every fleet operation

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Ansible, type ConfigurationTarget, type RunSummary } from '../port';
+import { type Ansible, type ConfigurationRequest, type RunControl, type RunReport } from '../port';
 
 /** The tasks a real run reports, in order; the simulation walks through them. */
 const tasks = ['common', 'access', 'web', 'php', 'mysql', 'backups', 'metrics'] as const;
@@ -15,16 +15,24 @@ export class SimulatedAnsible implements Ansible {
 
   constructor(private readonly taskDelayMs = 5) {}
 
-  async configure(
-    target: ConfigurationTarget,
-    onProgress: (task: string) => void,
-  ): Promise<RunSummary> {
-    for (const task of tasks) {
-      onProgress(task);
-      await delay(this.taskDelayMs);
-    }
+  async configure({ target }: ConfigurationRequest, control: RunControl): Promise<RunReport> {
     const first = !this.configured.has(target.vmId);
+    const lines: string[] = [];
+    for (const task of tasks) {
+      control.signal?.throwIfAborted();
+      control.onProgress(task);
+      lines.push(`${first ? 'changed' : 'ok'}: [${target.hostname}] ${task} (simulated)`);
+      await delay(this.taskDelayMs, undefined, { signal: control.signal });
+    }
     this.configured.add(target.vmId);
-    return { ok: tasks.length, changed: first ? tasks.length : 0 };
+    const changed = first ? tasks.length : 0;
+    lines.push(`${target.hostname}: ok=${tasks.length} changed=${changed} (simulated run)`);
+    return {
+      ok: tasks.length,
+      changed,
+      failed: 0,
+      unreachable: 0,
+      output: `${lines.join('\n')}\n`,
+    };
   }
 }

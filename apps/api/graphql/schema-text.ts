@@ -3,6 +3,7 @@ import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphq
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { FleetResolver } from '../fleet/fleet.resolver';
 import { AddressPoolsResolver } from '../network/address-pools.resolver';
+import { ConfigurationRunsResolver } from '../operations/configuration-runs.resolver';
 import { OperationsResolver } from '../operations/operations.resolver';
 import { SiteChangesResolver } from '../sites/site-changes.resolver';
 import { SiteConfigResolver } from '../sites/site-config.resolver';
@@ -14,6 +15,7 @@ export const resolvers = [
   SiteChangesResolver,
   SiteConfigResolver,
   OperationsResolver,
+  ConfigurationRunsResolver,
   FleetResolver,
   AddressPoolsResolver,
 ];

@@ -1,5 +1,14 @@
 import { Inject } from '@nestjs/common';
-import { Args, ID, Query, Resolver, Subscription } from '@nestjs/graphql';
+import {
+  Args,
+  Context,
+  ID,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
 import { isOperator, type Principal } from '../../../libs/auth/principal';
 import { forkEm, type Orm } from '../../../libs/db/orm';
 import { Operation } from '../../../libs/domain';
@@ -10,6 +19,8 @@ import { toOperationModel } from '../sites/site.mapper';
 import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
 import { type BerthConfig } from '../../../libs/config';
 import { type Logger } from '../../../libs/logger';
+import { ConfigurationRunModel } from './configuration-run.model';
+import { configurationRunLoaders } from './configuration-runs.loader';
 import { OperationModel, OperationStatusEnum } from './operation.model';
 
 @Resolver(() => OperationModel)
@@ -63,6 +74,20 @@ export class OperationsResolver {
       version: (op) => `${op.status}/${op.progress}/${op.step}`,
       done: (op) => op.status !== OperationStatusEnum.RUNNING,
     });
+  }
+
+  @ResolveField(() => [ConfigurationRunModel], {
+    description:
+      "Configuration runs of the operation's server, oldest first: one per attempt, with counts and output",
+  })
+  configurationRuns(
+    @CurrentPrincipal() principal: Principal,
+    @Parent() operation: OperationModel,
+    @Context() context: object,
+  ): Promise<ConfigurationRunModel[]> {
+    // Every way to an Operation checked that the caller may see it; its runs' output is a read.
+    this.access.requireScope(principal, 'sites:read');
+    return configurationRunLoaders(context, this.orm).byOperation.load(operation.id);
   }
 
   /**
