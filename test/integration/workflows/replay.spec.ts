@@ -30,7 +30,9 @@ describe('workflow replay', () => {
     // installing and the progress (the `warm-claim-fewer-steps` patch);
     // host-evacuation.json and host-failover.json: fleet operations (issue #4);
     // provision-vm-dns.json and site-dns-delete.json: a build that makes host keys and publishes
-    // DNS first, and a site deleted with its records (the `network-dns-keys` patch, issue #5).
+    // DNS first, and a site deleted with its records (the `network-dns-keys` patch, issue #5);
+    // site-ansible-runs.json: configuration runs on the ansible task queue, changes during a run
+    // coalesced into one follow-up (the `ansible-task-queue` patch, issue #6).
     expect(histories).toEqual(
       expect.arrayContaining([
         'site.json',
@@ -44,6 +46,7 @@ describe('workflow replay', () => {
         'host-failover.json',
         'provision-vm-dns.json',
         'site-dns-delete.json',
+        'site-ansible-runs.json',
       ]),
     );
   });
