@@ -6,6 +6,7 @@ import {
   type hypervisorAdapters,
   type ansibleAdapters,
   type dnsAdapters,
+  type directoryAdapters,
 } from './settings';
 
 /** Berth's configuration, validated; read once at start-up and passed inward as data. */
@@ -38,6 +39,28 @@ export interface BerthConfig {
     readonly hypervisor: (typeof hypervisorAdapters)[number];
     readonly ansible: (typeof ansibleAdapters)[number];
     readonly dns: (typeof dnsAdapters)[number];
+    readonly directory: (typeof directoryAdapters)[number];
+  };
+  readonly directory: {
+    /** The YAML file of DIRECTORY=file; undefined means the example shipped in the repository. */
+    readonly file: string | undefined;
+    /** Set when DIRECTORY=ldap. */
+    readonly ldap:
+      | {
+          readonly url: string;
+          readonly bindDn: string;
+          readonly bindPassword: string;
+          readonly userBase: string;
+          readonly groupBase: string;
+          readonly userFilter: string;
+          readonly groupFilter: string;
+          readonly memberAttribute: string;
+          readonly timeoutMs: number;
+          readonly caFile: string | undefined;
+        }
+      | undefined;
+    /** Members of this directory group are operators. */
+    readonly operatorGroup: string;
   };
   /** Set when HYPERVISOR=vsphere. */
   readonly vsphere: VsphereConfig | undefined;
@@ -186,6 +209,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       problems.push('TEMPORAL_ADDRESS is required in the production profile');
     }
   }
+  if (v.directory === 'ldap') {
+    for (const key of [
+      'ldapUrl',
+      'ldapBindDn',
+      'ldapBindPassword',
+      'ldapUserBase',
+      'ldapGroupBase',
+    ] as const) {
+      if (v[key] === undefined && !invalid.has(key)) {
+        problems.push(`${settings[key].env} is required with DIRECTORY=ldap`);
+      }
+    }
+  }
   if (v.dns === 'powerdns') {
     for (const key of ['powerDnsUrl', 'powerDnsApiKey'] as const) {
       if (v[key] === undefined && !invalid.has(key)) {
@@ -227,7 +263,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       ).split(','),
       subscriptionPollMs: v.subscriptionPollMs!,
     },
-    adapters: { hypervisor: v.hypervisor!, ansible: v.ansible!, dns: v.dns! },
+    adapters: {
+      hypervisor: v.hypervisor!,
+      ansible: v.ansible!,
+      dns: v.dns!,
+      directory: v.directory!,
+    },
+    directory: {
+      file: v.directoryFile,
+      ldap:
+        v.directory === 'ldap'
+          ? {
+              url: v.ldapUrl!,
+              bindDn: v.ldapBindDn!,
+              bindPassword: v.ldapBindPassword!,
+              userBase: v.ldapUserBase!,
+              groupBase: v.ldapGroupBase!,
+              userFilter: v.ldapUserFilter!,
+              groupFilter: v.ldapGroupFilter!,
+              memberAttribute: v.ldapMemberAttribute!,
+              timeoutMs: v.ldapTimeoutMs!,
+              caFile: v.ldapCaFile,
+            }
+          : undefined,
+      operatorGroup: v.operatorGroup!,
+    },
     vsphere:
       v.hypervisor === 'vsphere'
         ? {

@@ -30,6 +30,7 @@ const adapter = <T extends readonly [string, ...string[]]>(names: T) => z.enum(n
 export const hypervisorAdapters = ['simulated', 'vsphere'] as const;
 export const ansibleAdapters = ['simulated', 'ansible'] as const;
 export const dnsAdapters = ['simulated', 'powerdns'] as const;
+export const directoryAdapters = ['file', 'ldap'] as const;
 
 export const settings = {
   profile: {
@@ -227,6 +228,89 @@ export const settings = {
       "How long a cancelled run's processes get to stop after SIGTERM before they are killed",
     default: '10',
     schema: z.coerce.number().int().min(0).max(600),
+  },
+  directory: {
+    env: 'DIRECTORY',
+    description: `Directory of users and groups: ${directoryAdapters.map((a) => `\`${a}\``).join(', ')} (a YAML file)`,
+    default: 'file',
+    schema: adapter(directoryAdapters),
+  },
+  directoryFile: {
+    env: 'BERTH_DIRECTORY_FILE',
+    description:
+      'Users and groups for DIRECTORY=file (YAML; edits apply at the next lookup); default the example in activities/directory/file',
+    optional: true,
+    schema: z.string().min(1),
+  },
+  ldapUrl: {
+    env: 'LDAP_URL',
+    description: '`ldap://host:port` or `ldaps://host:port`; required with DIRECTORY=ldap',
+    optional: true,
+    schema: z
+      .string()
+      .regex(/^ldaps?:\/\/[^\s/]+\/?$/, 'must be ldap://host:port or ldaps://host:port'),
+  },
+  ldapBindDn: {
+    env: 'LDAP_BIND_DN',
+    description:
+      'DN Berth binds as (read access to users and groups); required with DIRECTORY=ldap',
+    optional: true,
+    schema: z.string().min(1).max(500),
+  },
+  ldapBindPassword: {
+    env: 'LDAP_BIND_PASSWORD',
+    description: 'Password of LDAP_BIND_DN; required with DIRECTORY=ldap',
+    optional: true,
+    sensitive: true,
+    schema: z.string().min(1).max(500),
+  },
+  ldapUserBase: {
+    env: 'LDAP_USER_BASE',
+    description: 'Subtree where users are searched; required with DIRECTORY=ldap',
+    optional: true,
+    schema: z.string().min(1).max(500),
+  },
+  ldapGroupBase: {
+    env: 'LDAP_GROUP_BASE',
+    description: 'Subtree where groups are searched; required with DIRECTORY=ldap',
+    optional: true,
+    schema: z.string().min(1).max(500),
+  },
+  ldapUserFilter: {
+    env: 'LDAP_USER_FILTER',
+    description: 'Which entries under LDAP_USER_BASE are users',
+    default: '(objectClass=inetOrgPerson)',
+    schema: z.string().min(3).max(500),
+  },
+  ldapGroupFilter: {
+    env: 'LDAP_GROUP_FILTER',
+    description: 'Which entries under LDAP_GROUP_BASE are groups',
+    default: '(objectClass=posixGroup)',
+    schema: z.string().min(3).max(500),
+  },
+  ldapMemberAttribute: {
+    env: 'LDAP_MEMBER_ATTRIBUTE',
+    description: "A group's attribute whose values are its members' uids",
+    default: 'memberUid',
+    schema: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'must be an attribute name'),
+  },
+  ldapTimeoutMs: {
+    env: 'LDAP_TIMEOUT_MS',
+    description: 'Connect and per-operation timeout of LDAP calls',
+    default: '5000',
+    schema: positiveInt.max(120_000),
+  },
+  ldapCaFile: {
+    env: 'LDAP_CA_FILE',
+    description: 'PEM file of the CA that signed the LDAP server certificate (ldaps://)',
+    optional: true,
+    schema: z.string().min(1),
+  },
+  operatorGroup: {
+    env: 'BERTH_OPERATOR_GROUP',
+    description: 'Directory group whose members are Berth operators',
+    default: 'berth-operators',
+    schema: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be a directory group name'),
   },
   secretKey: {
     env: 'BERTH_SECRET_KEY',

@@ -87,6 +87,7 @@ describe(loadConfig.name, () => {
         hypervisor: 'simulated',
         ansible: 'simulated',
         dns: 'simulated',
+        directory: 'file',
       });
     });
   });
@@ -274,6 +275,33 @@ describe(loadConfig.name, () => {
       env({ DNS: 'powerdns', POWERDNS_API_URL: 'ftp://x', POWERDNS_API_KEY: 'pdns-secret-key' }),
     );
     expect(refused.message).not.toContain('pdns-secret-key');
+  });
+
+  it('needs the LDAP connection settings with DIRECTORY=ldap, and never prints the password', () => {
+    const missing = configError(env({ DIRECTORY: 'ldap', LDAP_BIND_PASSWORD: 'ldap-secret-pw' }));
+    for (const name of ['LDAP_URL', 'LDAP_BIND_DN', 'LDAP_USER_BASE', 'LDAP_GROUP_BASE']) {
+      expect(problemsNaming(missing, name)).toEqual([
+        expect.stringContaining('required with DIRECTORY=ldap'),
+      ]);
+    }
+    expect(missing.message).not.toContain('ldap-secret-pw');
+    const config = loadConfig(
+      env({
+        DIRECTORY: 'ldap',
+        LDAP_URL: 'ldaps://ldap.example.org:636',
+        LDAP_BIND_DN: 'cn=berth,dc=example,dc=org',
+        LDAP_BIND_PASSWORD: 'ldap-secret-pw',
+        LDAP_USER_BASE: 'ou=people,dc=example,dc=org',
+        LDAP_GROUP_BASE: 'ou=groups,dc=example,dc=org',
+      }),
+    );
+    expect(config.directory.ldap).toMatchObject({
+      url: 'ldaps://ldap.example.org:636',
+      memberAttribute: 'memberUid',
+      userFilter: '(objectClass=inetOrgPerson)',
+    });
+    expect(config.directory.operatorGroup).toBe('berth-operators');
+    expect(problemsNaming(configError(env({ LDAP_URL: 'http://x' })), 'LDAP_URL')).toHaveLength(1);
   });
 
   it.each(['web', 'web-{n}-{n}', 'Web-{n}', 'a.b-{n}', '{n}-web', 'web-{n}-'])(
