@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { type Orm, forkEm } from '../../libs/db/orm';
-import { Site, SiteRole, Vhost } from '../../libs/domain';
+import { Site, SiteRole, SshKey, Vhost } from '../../libs/domain';
+import { authorizedKeyLine } from '../keys/user-keys';
 import { type ConfigurationTarget } from './port';
 
 /**
@@ -69,6 +70,16 @@ export async function siteConfiguration(
     if (role.role === 'admin') user.admin = true;
     users.set(role.subject, user);
   }
+  // Each user's keys as authorized_keys lines, oldest first: a change of keys reaches the
+  // servers with the next run (the api asks for one on each of the user's sites).
+  const keys = users.size
+    ? await em.find(
+        SshKey,
+        { userId: { $in: [...users.keys()] } },
+        { orderBy: { createdAt: 'asc', id: 'asc' } },
+      )
+    : [];
+  for (const key of keys) users.get(key.userId)?.ssh_keys.push(authorizedKeyLine(key));
   return {
     vars: {
       berth: {

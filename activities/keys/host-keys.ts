@@ -8,8 +8,9 @@ import { createHash, generateKeyPair, type JsonWebKey, randomBytes } from 'node:
 import { promisify } from 'node:util';
 
 import { type HostKeyType } from '../../libs/domain/host-key.entity';
+import { decodeBase64, InvalidPublicKeyError, sshFingerprint, WireReader } from './ssh-wire';
 
-export { type HostKeyType };
+export { type HostKeyType, InvalidPublicKeyError };
 
 export interface GeneratedHostKey {
   type: HostKeyType;
@@ -33,11 +34,6 @@ export interface SshfpRecord {
   fingerprintType: 2;
   /** Lower-case hex SHA-256 of the key blob. */
   fingerprint: string;
-}
-
-/** A public key line that is not one of the three host key types in the OpenSSH encoding. */
-export class InvalidPublicKeyError extends Error {
-  override readonly name = 'InvalidPublicKeyError';
 }
 
 const algorithmOf = {
@@ -88,11 +84,7 @@ export function parsePublicKey(line: string): PublicKey {
   if (match === null) throw new InvalidPublicKeyError('not an OpenSSH public key line');
   const [, algorithm = '', base64 = ''] = match;
   const type = typeOfAlgorithm(algorithm);
-  const blob = Buffer.from(base64, 'base64');
-  // Buffer.from skips what is not base64; re-encoding shows whether anything was skipped.
-  if (blob.toString('base64') !== base64) {
-    throw new InvalidPublicKeyError(`the ${algorithm} key is not canonical base64`);
-  }
+  const blob = decodeBase64(base64, algorithm);
   readBlob(type, algorithm, blob);
   return { type, blob };
 }
@@ -119,7 +111,7 @@ function hostKey(type: HostKeyType, jwk: JsonWebKey): GeneratedHostKey {
     type,
     publicKey: `${algorithm} ${blob.toString('base64')}`,
     privateKey: privateKeyFile(blob, Buffer.concat([sshString(algorithm), secrets])),
-    fingerprint: `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`,
+    fingerprint: sshFingerprint(blob),
   };
 }
 
@@ -227,42 +219,6 @@ function readBlob(type: HostKeyType, algorithm: string, blob: Buffer): void {
       break;
   }
   reader.end();
-}
-
-/** Reads the SSH wire types (RFC 4251 section 5) off a blob, failing on anything malformed. */
-class WireReader {
-  private offset = 0;
-
-  constructor(
-    private readonly bytes: Buffer,
-    private readonly algorithm: string,
-  ) {}
-
-  string(): Buffer {
-    if (this.offset + 4 > this.bytes.length) this.fail('is cut short');
-    const length = this.bytes.readUInt32BE(this.offset);
-    const start = this.offset + 4;
-    if (start + length > this.bytes.length) this.fail('is cut short');
-    this.offset = start + length;
-    return this.bytes.subarray(start, this.offset);
-  }
-
-  /** A positive mpint in its one canonical form. */
-  mpint(name: string): Buffer {
-    const value = this.string();
-    const [first, second = 0] = value;
-    if (first === undefined || first & 0x80) this.fail(`has a ${name} that is not positive`);
-    if (first === 0 && !(second & 0x80)) this.fail(`has a ${name} with a superfluous zero`);
-    return value;
-  }
-
-  end(): void {
-    if (this.offset !== this.bytes.length) this.fail('has bytes after its last field');
-  }
-
-  private fail(problem: string): never {
-    throw new InvalidPublicKeyError(`the ${this.algorithm} key's blob ${problem}`);
-  }
 }
 
 function uint32(value: number): Buffer {

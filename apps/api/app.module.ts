@@ -7,6 +7,7 @@ import { type Orm } from '../../libs/db/orm';
 import { type Logger } from '../../libs/logger';
 import { type IncomingMessage } from 'node:http';
 import { AuthModule } from './auth/auth.module';
+import { ApiTokensModule } from './tokens/api-tokens.module';
 import { authenticate } from './auth/authenticate';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CodecModule } from './codec/codec.module';
@@ -22,6 +23,7 @@ import { NetworkModule } from './network/network.module';
 import { OperationsModule } from './operations/operations.module';
 import { createSiteChildLoaders } from './sites/site-children.loader';
 import { SitesModule } from './sites/sites.module';
+import { SshKeysModule } from './ssh-keys/ssh-keys.module';
 import { BERTH_CONFIG, LOGGER, ORM, TEMPORAL_CLIENT } from './tokens';
 
 export interface ApiDependencies {
@@ -52,7 +54,14 @@ function bearerOf(params: Record<string, unknown> | undefined): string | undefin
 }
 
 /** The GraphQL schema's modules, also used to print schema.graphql. */
-export const graphqlModules = [SitesModule, OperationsModule, FleetModule, NetworkModule];
+export const graphqlModules = [
+  SitesModule,
+  OperationsModule,
+  FleetModule,
+  NetworkModule,
+  ApiTokensModule,
+  SshKeysModule,
+];
 
 @Module({})
 export class AppModule {
@@ -78,14 +87,13 @@ export class AppModule {
           // HTTP requests carry the token in their Authorization header; subscriptions over
           // WebSocket (graphql-ws) in the connection's parameters, `{ "authorization": "Bearer ..." }`,
           // and a connection without a valid one is refused when it opens.
-          context: (request: {
+          context: async (request: {
             req?: IncomingMessage;
             connectionParams?: Record<string, unknown>;
           }) => ({
             loaders: createSiteChildLoaders(deps.orm),
-            principal: authenticate(
-              deps.config,
-              deps.log,
+            principal: await authenticate(
+              deps,
               request.req ? request.req.headers.authorization : bearerOf(request.connectionParams),
             ),
           }),
@@ -93,9 +101,9 @@ export class AppModule {
             'graphql-ws': {
               path: '/graphql',
               // false closes the connection with 4403 Forbidden.
-              onConnect: (ctx: { connectionParams?: Record<string, unknown> }) => {
+              onConnect: async (ctx: { connectionParams?: Record<string, unknown> }) => {
                 try {
-                  authenticate(deps.config, deps.log, bearerOf(ctx.connectionParams));
+                  await authenticate(deps, bearerOf(ctx.connectionParams));
                   return true;
                 } catch {
                   return false;

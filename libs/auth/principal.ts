@@ -25,8 +25,15 @@ export interface Principal {
   operator: boolean;
   /** What this credential allows, whatever the user could do with another one. */
   scopes: Scope[];
-  /** How the caller authenticated; OIDC and API tokens join this union in later issues. */
-  via: 'dev-token';
+  /** How the caller authenticated; OIDC joins this union in a later issue. */
+  via: 'dev-token' | 'api-token' | 'oidc';
+  /** The API token presented, when `via` is `api-token` (for logs and audit, never a secret). */
+  tokenId?: string;
+  /**
+   * Only these sites, whatever the user administers (a per-site API token); absent means no such
+   * limit. A limited credential is never an operator's.
+   */
+  siteIds?: string[];
 }
 
 export function isScope(value: unknown): value is Scope {
@@ -42,5 +49,15 @@ export function hasScope(principal: Principal, scope: Scope): boolean {
  * operator can hand a script a token that cannot act as an operator.
  */
 export function isOperator(principal: Principal): boolean {
-  return principal.operator && hasScope(principal, 'operator');
+  return principal.operator && hasScope(principal, 'operator') && principal.siteIds === undefined;
+}
+
+/** Whether the credential may reach this site at all (its site limit, if any, names it). */
+export function reachesSite(principal: Principal, siteId: string): boolean {
+  return principal.siteIds === undefined || principal.siteIds.includes(siteId);
+}
+
+/** Interactive credentials (not API tokens) may manage what outlives them, such as tokens. */
+export function isInteractive(principal: Principal): boolean {
+  return principal.via !== 'api-token';
 }

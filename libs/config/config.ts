@@ -62,6 +62,15 @@ export interface BerthConfig {
     /** Members of this directory group are operators. */
     readonly operatorGroup: string;
   };
+  /** Bearer access tokens from an OIDC provider; unset when BERTH_OIDC_ISSUER is. */
+  readonly oidc:
+    | {
+        readonly issuer: string;
+        readonly audience: string;
+        readonly userClaim: string;
+        readonly clockToleranceSeconds: number;
+      }
+    | undefined;
   /** Set when HYPERVISOR=vsphere. */
   readonly vsphere: VsphereConfig | undefined;
   /** Signs per-VM callback tokens. Never log it. */
@@ -209,6 +218,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       problems.push('TEMPORAL_ADDRESS is required in the production profile');
     }
   }
+  if (v.oidcIssuer !== undefined && v.oidcAudience === undefined && !invalid.has('oidcAudience')) {
+    problems.push(`${settings.oidcAudience.env} is required with BERTH_OIDC_ISSUER`);
+  }
   if (v.directory === 'ldap') {
     for (const key of [
       'ldapUrl',
@@ -288,6 +300,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
           : undefined,
       operatorGroup: v.operatorGroup!,
     },
+    oidc:
+      v.oidcIssuer !== undefined
+        ? {
+            issuer: v.oidcIssuer,
+            audience: v.oidcAudience!,
+            userClaim: v.oidcUserClaim!,
+            clockToleranceSeconds: v.oidcClockToleranceSeconds!,
+          }
+        : undefined,
     vsphere:
       v.hypervisor === 'vsphere'
         ? {

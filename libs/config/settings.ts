@@ -306,6 +306,37 @@ export const settings = {
     optional: true,
     schema: z.string().min(1),
   },
+  oidcIssuer: {
+    env: 'BERTH_OIDC_ISSUER',
+    description:
+      "OIDC provider's issuer URL, exactly as its tokens spell it (https, or http on loopback); when set, bearer access tokens it signs are accepted",
+    optional: true,
+    schema: z.url({ protocol: /^https?$/ }).refine((text) => {
+      const url = new URL(text);
+      return (
+        url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+      );
+    }, 'must be https (http only on loopback)'),
+  },
+  oidcAudience: {
+    env: 'BERTH_OIDC_AUDIENCE',
+    description:
+      "The `aud` of Berth's access tokens (its resource indicator); required with BERTH_OIDC_ISSUER",
+    optional: true,
+    schema: z.string().min(1).max(500),
+  },
+  oidcUserClaim: {
+    env: 'BERTH_OIDC_USER_CLAIM',
+    description: 'Token claim holding the directory uid; `sub` when the claim is absent',
+    default: 'preferred_username',
+    schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/, 'must be a claim name'),
+  },
+  oidcClockToleranceSeconds: {
+    env: 'BERTH_OIDC_CLOCK_TOLERANCE_SECONDS',
+    description: 'Clock difference allowed when checking exp, nbf and iat',
+    default: '30',
+    schema: z.coerce.number().int().min(0).max(300),
+  },
   operatorGroup: {
     env: 'BERTH_OPERATOR_GROUP',
     description: 'Directory group whose members are Berth operators',

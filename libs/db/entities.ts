@@ -1,5 +1,6 @@
 import {
   AddressPool,
+  ApiToken,
   AuditEvent,
   ConfigurationRun,
   Vhost,
@@ -12,6 +13,7 @@ import {
   Site,
   SiteEvent,
   SiteRole,
+  SshKey,
   Vm,
 } from '../domain';
 import {
@@ -38,6 +40,8 @@ export const entities = [
   ConfigurationRun,
   SiteRole,
   SiteEvent,
+  SshKey,
+  ApiToken,
   Operation,
   HypervisorHostRow,
   Notification,

@@ -4,9 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseUserKey } from '../../activities/keys/user-keys';
 import { type DevTokenOptions } from '../../libs/auth/dev-token';
 import { forkEm } from '../../libs/db/orm';
-import { Operation, Site, SiteEvent, SiteRole } from '../../libs/domain';
+import { Operation, Site, SiteEvent, SiteRole, SshKey } from '../../libs/domain';
 import { type BerthStack, type GraphQLResponse, startBerth } from '../helpers/berth';
 import { startDatabase, type TestDatabase } from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
@@ -52,6 +53,45 @@ const callers: Record<Role, DevTokenOptions | null> = {
 };
 
 /**
+ * API tokens (issue #7), made through the api by `maker` before the tests run. Each answers as
+ * the role whose powers its scopes give it (`like`), except where `tokenExceptions` says: so a
+ * new row of the table decides them too. The SITE token names the target and its own site.
+ */
+const tokenRoles = ['read-token', 'site-token', 'operator-token'] as const;
+type TokenRole = (typeof tokenRoles)[number];
+const tokenCallers: Record<
+  TokenRole,
+  { like: Role; maker: DevTokenOptions; scopes: ('READ_ONLY' | 'SITE' | 'OPERATOR')[] }
+> = {
+  'read-token': { like: 'reader', maker: { userId: 'alice' }, scopes: ['READ_ONLY'] },
+  'site-token': { like: 'admin', maker: { userId: 'alice' }, scopes: ['SITE'] },
+  'operator-token': {
+    like: 'operator',
+    maker: { userId: 'olivia', operator: true },
+    scopes: ['OPERATOR'],
+  },
+};
+/**
+ * Where a token answers otherwise than the role it is like: only interactive callers make tokens
+ * and change SSH keys (both outlive the token).
+ */
+const tokenExceptions: Partial<Record<string, Outcome>> = {
+  createApiToken: 'forbidden',
+  addSshKey: 'forbidden',
+  removeSshKey: 'forbidden',
+};
+
+function isTokenRole(role: Role | TokenRole): role is TokenRole {
+  return (tokenRoles as readonly string[]).includes(role);
+}
+
+function expectationOf(operation: string, role: Role | TokenRole): Outcome | undefined {
+  if (!isTokenRole(role)) return expectations[operation]?.[role];
+  if (!Object.hasOwn(expectations, operation)) return undefined;
+  return tokenExceptions[operation] ?? expectations[operation]?.[tokenCallers[role].like];
+}
+
+/**
  * The table's order is also the order in which each role's 'ok' changes run on one READY site of
  * its own, chosen so that each change is legal where the previous ones left the site (operators:
  * suspend, unsuspend, cancel, revert, delete). A change the site workflow refuses as
@@ -94,6 +134,12 @@ const expectations: Record<string, Record<Role, Outcome>> = {
   deleteAddressPool:      { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   siteStatus:             { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   operationProgress:      { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  createApiToken:         { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  apiTokens:              { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  revokeApiToken:         { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  sshKeys:                { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'forbidden', admin: 'ok',        'group-admin': 'forbidden', operator: 'ok' },
+  removeSshKey:           { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'hidden',    'group-admin': 'ok',        operator: 'ok' },
+  addSshKey:              { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
 };
 
 /**
@@ -129,8 +175,22 @@ const matrix = [
   ...schemaOperations.filter((op) => !Object.hasOwn(expectations, op.name)),
 ];
 
-/** Reads that are not about one site (operators' fleet queries). */
-const fleetReads = ['hosts', 'fleetOperations', 'addressPools'];
+/** Reads that are not about one site (operators' fleet queries, the caller's own tokens and keys). */
+const fleetReads = ['hosts', 'fleetOperations', 'addressPools', 'apiTokens', 'sshKeys'];
+
+/** Answers that show the target as absent: someone else's site, or someone else's SSH key. */
+const notFoundAnswers = ['SiteNotFoundError', 'SshKeyNotFoundError'];
+
+/**
+ * SSH keys of the matrix: the one removeSshKey removes belongs to gina (the group admin, who has
+ * no role of her own, so no site is configured when it goes); addSshKey adds another.
+ */
+const removedKey = {
+  id: randomUUID(),
+  line: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAII4RbX1N74dmicoarHM1sW1L/FOjArxkC0agiY/Uv3kw',
+};
+const addedKeyLine =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDqTaHPijIKRVxSZfZcrn44dkOEFNJdaPfGeVNcvKpDM';
 
 /** Typed refusals that only a caller past authorization can get. */
 const domainRefusals = [
@@ -149,6 +209,7 @@ const domainRefusals = [
   'VHOST_NOT_FOUND',
   'ROLE_NOT_FOUND',
   'LAST_ADMIN',
+  'API_TOKEN_NOT_FOUND',
 ];
 
 /** The Outcome the answer shows, or else a description of it for the failure message. */
@@ -166,7 +227,7 @@ function outcomeOf(
   const value = response.data?.[field];
   if (value === null || value === undefined) return 'hidden';
   const result = value as { __typename?: string; code?: string };
-  if (result.__typename === 'SiteNotFoundError') return 'hidden';
+  if (notFoundAnswers.includes(result.__typename ?? '')) return 'hidden';
   if (result.code !== undefined) {
     // Refused by the site's lifecycle or the fleet's state, which only authorized calls reach
     // (see the table): the caller got past authorization.
@@ -224,13 +285,16 @@ describe('the authorization matrix on SQLite', () => {
   /** Every refused call is made on this READY site, which no 'ok' change touches. */
   let target: { siteId: string; operationId: string };
   /** The READY site on which each role makes its 'ok' changes, in the table's order. */
-  const ownSites = new Map<Role, Promise<{ siteId: string; operationId: string }>>();
+  const ownSites = new Map<Role | TokenRole, Promise<{ siteId: string; operationId: string }>>();
+  /** The secret of each token role's token. */
+  const tokens = new Map<TokenRole, string>();
 
   beforeAll(async () => {
     if (skip) return;
     [temporal, db] = await Promise.all([startTemporal(), startDatabase('sqlite')]);
     berth = await startBerth({ db, temporal, taskQueue: uniqueName('authorization-matrix') });
     target = await readySite();
+    for (const role of tokenRoles) tokens.set(role, await makeToken(role));
   });
   afterAll(async () => {
     await berth?.stop();
@@ -265,7 +329,47 @@ describe('the authorization matrix on SQLite', () => {
     return { siteId: result.site.id, operationId: result.operation.id };
   }
 
-  function ownSite(role: Role) {
+  async function makeToken(role: TokenRole): Promise<string> {
+    const { maker, scopes } = tokenCallers[role];
+    const siteIds = scopes.includes('SITE')
+      ? [target.siteId, (await ownSite(role)).siteId]
+      : undefined;
+    const response = await berth.graphql<{ createApiToken: { secret?: string } }>(
+      `mutation ($input: CreateApiTokenInput!) {
+        createApiToken(input: $input) { ... on CreateApiTokenPayload { secret } }
+      }`,
+      { input: { name: role, scopes, siteIds } },
+      maker,
+    );
+    const secret = response.data?.createApiToken.secret;
+    if (!secret) throw new Error(`${role}: ${JSON.stringify(response)}`);
+    return secret;
+  }
+
+  /** The Authorization header's token of a role, or null for an anonymous caller. */
+  function bearerOf(role: Role | TokenRole): string | null {
+    if (isTokenRole(role)) return tokens.get(role)!;
+    const caller = callers[role];
+    return caller ? berth.token(caller) : null;
+  }
+
+  async function send(
+    request: { query: string; variables: Record<string, unknown> },
+    role: Role | TokenRole,
+  ): Promise<GraphQLResponse> {
+    const bearer = bearerOf(role);
+    const response = await fetch(`${berth.apiUrl}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      },
+      body: JSON.stringify(request),
+    });
+    return (await response.json()) as GraphQLResponse;
+  }
+
+  function ownSite(role: Role | TokenRole) {
     let site = ownSites.get(role);
     if (!site) ownSites.set(role, (site = readySite()));
     return site;
@@ -303,6 +407,16 @@ describe('the authorization matrix on SQLite', () => {
       cidr: '203.0.113.0/24',
       'UpdateAddressPoolInput.id': 'no-such-pool',
       'DeleteAddressPoolInput.id': 'no-such-pool',
+      // API tokens: a read-only one (any caller who may read may make it); a token that is not.
+      'CreateApiTokenInput.name': 'matrix',
+      scopes: ['READ_ONLY'],
+      'RevokeApiTokenInput.id': '00000000-0000-4000-8000-000000000000',
+      // SSH keys: alice's (the site admin's) list, gina's key to remove, a key of the caller's
+      // own to add (no user named: only operators may name another).
+      'Query.sshKeys.user': 'alice',
+      'RemoveSshKeyInput.id': removedKey.id,
+      'AddSshKeyInput.publicKey': addedKeyLine,
+      'AddSshKeyInput.user': undefined,
       // Site configuration: a virtual host and a user's role (operators and admins change it).
       'AddVhostInput.name': 'matrix',
       serverName: 'matrix.example.org',
@@ -318,11 +432,11 @@ describe('the authorization matrix on SQLite', () => {
    */
   async function firstEvent(
     request: { query: string; variables: Record<string, unknown> },
-    caller: DevTokenOptions | null,
+    bearer: string | null,
   ): Promise<GraphQLResponse> {
     const client = createClient({
       url: `${berth.apiUrl.replace('http', 'ws')}/graphql`,
-      connectionParams: caller ? { authorization: `Bearer ${berth.token(caller)}` } : {},
+      connectionParams: bearer ? { authorization: `Bearer ${bearer}` } : {},
       retryAttempts: 0,
       lazy: true,
     });
@@ -355,14 +469,42 @@ describe('the authorization matrix on SQLite', () => {
       siteEvents: await em.count(SiteEvent, { siteId }),
       operations: await em.count(Operation, {}),
       sites: await em.count(Site, {}),
+      sshKeys: await em.count(SshKey, {}),
     };
+  }
+
+  /** Rows whose 'ok' calls use up what they act on: each call first puts it back. */
+  const arrangements: Partial<Record<string, () => Promise<void>>> = {
+    removeSshKey: async () => {
+      const em = forkEm(db.orm);
+      if (await em.findOne(SshKey, removedKey.id)) return;
+      const parsed = parseUserKey(removedKey.line);
+      await em.persistAndFlush(
+        new SshKey({ ...parsed, id: removedKey.id, userId: 'gina', comment: null }),
+      );
+    },
+  };
+
+  /**
+   * Waits for a finished operation's site to leave its configuration run: the run writes READY
+   * and its audit event after it finishes its operations, and a refusal checked on the target
+   * next must not see them arrive.
+   */
+  async function settled(operationId: string) {
+    const { siteId } = await forkEm(db.orm).findOneOrFail(Operation, operationId);
+    if (siteId === null) return;
+    await eventually(
+      `site ${siteId} leaving its configuration run`,
+      () => forkEm(db.orm).findOneOrFail(Site, siteId),
+      (site) => site.status !== 'configuring' && site.status !== 'configuring-queued',
+    );
   }
 
   for (const { name, root } of matrix) {
     describe(`${root}.${name}`, () => {
-      for (const role of roles) {
-        const expected = expectations[name]?.[role];
-        const gap = knownGaps[name]?.[role];
+      for (const role of [...roles, ...tokenRoles]) {
+        const expected = expectationOf(name, role);
+        const gap = isTokenRole(role) ? undefined : knownGaps[name]?.[role];
         const title = gap
           ? `as ${role}: ${expected} (today ${gap.observed}: ${gap.why})`
           : `as ${role}: ${expected ?? 'undecided'}`;
@@ -372,6 +514,7 @@ describe('the authorization matrix on SQLite', () => {
             throw new Error(`decide who may call ${root}.${name}: add it to the expectations`);
           }
           const answer = gap?.observed ?? expected;
+          await arrangements[name]?.();
           // Reads and refusals are made on the target; a change the role may make to a site, on
           // its own site (requestSite names none, so it needs none).
           let site = target;
@@ -385,8 +528,8 @@ describe('the authorization matrix on SQLite', () => {
 
           const response =
             root === 'Subscription'
-              ? await firstEvent(request, callers[role])
-              : await berth.graphql(request.query, request.variables, callers[role]);
+              ? await firstEvent(request, bearerOf(role))
+              : await send(request, role);
           const outcome = outcomeOf(root, name, response, [site.siteId, site.operationId]);
 
           if (gap && outcome === expected) {
@@ -397,7 +540,10 @@ describe('the authorization matrix on SQLite', () => {
           expect(outcome, `${request.query} ${JSON.stringify(response)}`).toBe(answer);
           if (before) expect(await footprint(target.siteId)).toEqual(before);
           // Let the change finish, so that the role's next change finds a settled site.
-          for (const operationId of operationIdsIn(response.data)) await finished(operationId);
+          for (const operationId of operationIdsIn(response.data)) {
+            await finished(operationId);
+            await settled(operationId);
+          }
         });
       }
     });

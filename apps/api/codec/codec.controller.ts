@@ -17,12 +17,14 @@ import {
 import { type Payload, type PayloadCodec } from '@temporalio/common';
 import { type JSONPayload, JSONToPayload, payloadToJSON } from '@temporalio/common/lib/proto-utils';
 import { type Request, type Response } from 'express';
-import { InvalidTokenError, verifyDevToken } from '../../../libs/auth/dev-token';
-import { isOperator } from '../../../libs/auth/principal';
+import { GraphQLError } from 'graphql';
+import { isOperator, type Principal } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
+import { type Orm } from '../../../libs/db/orm';
 import { type Logger } from '../../../libs/logger';
 import { createPayloadCodec } from '../../../libs/temporal/payload-codec';
-import { BERTH_CONFIG, LOGGER } from '../tokens';
+import { authenticate } from '../auth/authenticate';
+import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
 
 /** More payloads than this in one request is not a UI or CLI decoding a history page. */
 const maxPayloads = 1_000;
@@ -39,6 +41,7 @@ export class CodecController {
   constructor(
     @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(ORM) private readonly orm: Orm,
   ) {
     this.codec = createPayloadCodec(config.secretKey, [...config.previousSecretKeys]);
   }
@@ -76,7 +79,7 @@ export class CodecController {
     namespace: string | undefined,
     body: unknown,
   ): Promise<{ payloads: JSONPayload[] }> {
-    this.requireOperator(authorization);
+    await this.requireOperator(authorization);
     if (namespace !== undefined && namespace !== this.config.temporal.namespace) {
       throw new ForbiddenException("not Berth's namespace");
     }
@@ -93,20 +96,18 @@ export class CodecController {
     }
   }
 
-  private requireOperator(authorization: string | undefined): void {
-    const token = /^Bearer ([A-Za-z0-9._-]{1,8192})$/.exec(authorization ?? '')?.[1];
-    if (token === undefined || this.config.profile !== 'embedded') {
-      throw new UnauthorizedException('an operator credential is required');
-    }
+  private async requireOperator(authorization: string | undefined): Promise<void> {
+    let principal: Principal;
     try {
-      if (!isOperator(verifyDevToken(this.config.secretKey, token))) {
-        throw new ForbiddenException('only operators may decode payloads');
-      }
+      principal = await authenticate(
+        { config: this.config, log: this.log, orm: this.orm },
+        authorization,
+      );
     } catch (error) {
-      if (error instanceof InvalidTokenError)
-        throw new UnauthorizedException('the token is not valid');
+      if (error instanceof GraphQLError) throw new UnauthorizedException(error.message);
       throw error;
     }
+    if (!isOperator(principal)) throw new ForbiddenException('only operators may decode payloads');
   }
 
   /** The Temporal UI runs on another origin; only the configured ones may call. */

@@ -8,6 +8,8 @@ import { OperationsResolver } from '../operations/operations.resolver';
 import { SiteChangesResolver } from '../sites/site-changes.resolver';
 import { SiteConfigResolver } from '../sites/site-config.resolver';
 import { SitesResolver } from '../sites/sites.resolver';
+import { SshKeysResolver } from '../ssh-keys/ssh-keys.resolver';
+import { ApiTokensResolver } from '../tokens/api-tokens.resolver';
 
 /** Every resolver of the API: the schema is built from these. */
 export const resolvers = [
@@ -18,6 +20,8 @@ export const resolvers = [
   ConfigurationRunsResolver,
   FleetResolver,
   AddressPoolsResolver,
+  ApiTokensResolver,
+  SshKeysResolver,
 ];
 
 /**

@@ -10,9 +10,10 @@ import {
 import { GraphQLError } from 'graphql';
 import { hasScope, isOperator, type Principal } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
+import { type Orm } from '../../../libs/db/orm';
 import { type Logger } from '../../../libs/logger';
 import { authenticate } from '../auth/authenticate';
-import { BERTH_CONFIG, LOGGER } from '../tokens';
+import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
 import { type AnsibleInventory, type InventoryServer, InventoryService } from './inventory.service';
 
 /**
@@ -26,12 +27,15 @@ export class InventoryController {
     private readonly inventory: InventoryService,
     @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(ORM) private readonly orm: Orm,
   ) {}
 
   @Get()
   @Header('cache-control', 'no-store')
-  ansible(@Headers('authorization') authorization: string | undefined): Promise<AnsibleInventory> {
-    this.requireOperator(authorization);
+  async ansible(
+    @Headers('authorization') authorization: string | undefined,
+  ): Promise<AnsibleInventory> {
+    await this.requireOperator(authorization);
     return this.inventory.ansibleInventory();
   }
 
@@ -40,14 +44,17 @@ export class InventoryController {
   async feed(
     @Headers('authorization') authorization: string | undefined,
   ): Promise<{ generatedAt: string; servers: InventoryServer[] }> {
-    this.requireOperator(authorization);
+    await this.requireOperator(authorization);
     return { generatedAt: new Date().toISOString(), servers: await this.inventory.servers() };
   }
 
-  private requireOperator(authorization: string | undefined): void {
+  private async requireOperator(authorization: string | undefined): Promise<void> {
     let principal: Principal;
     try {
-      principal = authenticate(this.config, this.log, authorization);
+      principal = await authenticate(
+        { config: this.config, log: this.log, orm: this.orm },
+        authorization,
+      );
     } catch (error) {
       if (error instanceof GraphQLError) throw new UnauthorizedException(error.message);
       throw error;

@@ -15,5 +15,6 @@ import { SitesService } from './sites.service';
     SiteConfigResolver,
     SiteConfigService,
   ],
+  exports: [SiteChangesService],
 })
 export class SitesModule {}

@@ -11,6 +11,8 @@ import { Migration20261125155840_hypervisor_host } from './Migration202611251558
 import { Migration20261125161949_notification } from './Migration20261125161949_notification';
 import { Migration20261125174040_network } from './Migration20261125174040_network';
 import { Migration20261125180746_site_config } from './Migration20261125180746_site_config';
+import { Migration20261125185427_ssh_key } from './Migration20261125185427_ssh_key';
+import { Migration20261125190512_api_token } from './Migration20261125190512_api_token';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -33,4 +35,6 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125161949_notification', class: Migration20261125161949_notification },
   { name: 'Migration20261125174040_network', class: Migration20261125174040_network },
   { name: 'Migration20261125180746_site_config', class: Migration20261125180746_site_config },
+  { name: 'Migration20261125185427_ssh_key', class: Migration20261125185427_ssh_key },
+  { name: 'Migration20261125190512_api_token', class: Migration20261125190512_api_token },
 ];

@@ -1,0 +1,213 @@
+import { type FilterQuery } from '@mikro-orm/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  type ApiTokenScope,
+  defaultApiTokenTtlMs,
+  maxApiTokenTtlMs,
+  newApiToken,
+  principalOfApiToken,
+} from '../../../libs/auth/api-token';
+import { type Principal } from '../../../libs/auth/principal';
+import { type BerthConfig } from '../../../libs/config';
+import { type Em, forkEm, type Orm } from '../../../libs/db/orm';
+import { ApiToken, AuditEvent } from '../../../libs/domain';
+import { type Logger } from '../../../libs/logger';
+import { SiteAccessService } from '../auth/site-access.service';
+import { badUserInput, type FieldProblem } from '../graphql/graphql-errors';
+import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
+import { type CreateApiTokenInput } from './api-token.inputs';
+import {
+  type ApiTokenConnection,
+  type ApiTokenModel,
+  type ApiTokenScopeEnum,
+} from './api-token.model';
+import {
+  ApiTokenNotFoundError,
+  CreateApiTokenPayload,
+  type CreateApiTokenResult,
+  RevokeApiTokenPayload,
+  type RevokeApiTokenResult,
+  siteIdsNotFound,
+} from './api-token.payload';
+
+/**
+ * Makes, lists and revokes API tokens; the resolver has decided that the caller may. The secret
+ * exists only in the answer to its creation: the row holds its keyed hash, and every creation
+ * and revocation is audited (without it).
+ */
+@Injectable()
+export class ApiTokensService {
+  constructor(
+    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
+    @Inject(ORM) private readonly orm: Orm,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly access: SiteAccessService,
+  ) {}
+
+  async create(principal: Principal, input: CreateApiTokenInput): Promise<CreateApiTokenResult> {
+    const now = new Date();
+    const scopes = [...new Set(input.scopes)] as ApiTokenScope[];
+    const siteIds = input.siteIds ? [...new Set(input.siteIds)] : null;
+    const expiresAt = input.expiresAt ?? new Date(now.getTime() + defaultApiTokenTtlMs);
+    const problems = checkToken(scopes, siteIds, expiresAt, now);
+    if (problems.length > 0) throw badUserInput(problems);
+
+    if (siteIds) {
+      // The sites the token itself will reach (its owner's roles, within its list): a token that
+      // names a site it could never reach would only fail later, and say less.
+      const token = principalOfApiToken({ id: '', owner: principal.userId, scopes, siteIds });
+      const reachable = new Set(await this.access.administeredSiteIds(token));
+      const missing = siteIds.filter((siteId) => !reachable.has(siteId));
+      if (missing.length > 0) return siteIdsNotFound(missing);
+    }
+
+    const secret = newApiToken(this.config.secretKey);
+    const row = new ApiToken({
+      id: secret.tokenId,
+      owner: principal.userId,
+      name: input.name,
+      secretHash: secret.secretHash,
+      scopes,
+      siteIds,
+      expiresAt,
+    });
+    row.createdAt = now;
+    await forkEm(this.orm).transactional((tx) => {
+      tx.persist(row);
+      audit(tx, principal, 'api-token.created', row);
+    });
+    this.log.info({ tokenId: row.id, owner: row.owner, scopes }, 'API token created');
+    const payload = new CreateApiTokenPayload();
+    payload.token = toModel(row);
+    payload.secret = secret.token;
+    return payload;
+  }
+
+  /** One page of an owner's tokens, newest first. */
+  async list(owner: string, first: number, after: string | null): Promise<ApiTokenConnection> {
+    const where: FilterQuery<ApiToken> = { owner };
+    if (after !== null) {
+      const cursor = decodeCursor(after);
+      where.$or = [
+        { createdAt: { $lt: cursor.createdAt } },
+        { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
+      ];
+    }
+    const rows = await forkEm(this.orm).find(ApiToken, where, {
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      limit: first + 1,
+    });
+    const edges = rows
+      .slice(0, first)
+      .map((row) => ({ cursor: encodeCursor(row), node: toModel(row) }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    };
+  }
+
+  /** Idempotent: revoking a revoked token answers it as it is. */
+  async revoke(
+    principal: Principal,
+    id: string,
+    options: { anyOwner: boolean },
+  ): Promise<RevokeApiTokenResult> {
+    return forkEm(this.orm).transactional(async (tx) => {
+      const row = await tx.findOne(ApiToken, { id });
+      // Someone else's token reads as absent, like someone else's site.
+      if (!row || (!options.anyOwner && row.owner !== principal.userId)) {
+        return new ApiTokenNotFoundError('no such API token');
+      }
+      if (row.revokedAt === null) {
+        row.revokedAt = new Date();
+        audit(tx, principal, 'api-token.revoked', row);
+        this.log.info({ tokenId: row.id, owner: row.owner }, 'API token revoked');
+      }
+      const payload = new RevokeApiTokenPayload();
+      payload.token = toModel(row);
+      return payload;
+    });
+  }
+}
+
+/** What the input validators cannot see alone: how its fields go together, and the clock. */
+function checkToken(
+  scopes: ApiTokenScope[],
+  siteIds: string[] | null,
+  expiresAt: Date,
+  now: Date,
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const site = scopes.includes('site');
+  if (site && scopes.includes('operator')) {
+    problems.push({ field: 'scopes', message: 'SITE cannot be combined with OPERATOR' });
+  }
+  if (site && siteIds === null) {
+    problems.push({ field: 'siteIds', message: 'a SITE token names the sites it may reach' });
+  }
+  if (!site && siteIds !== null) {
+    problems.push({ field: 'siteIds', message: 'only a SITE token names sites' });
+  }
+  if (expiresAt.getTime() <= now.getTime()) {
+    problems.push({ field: 'expiresAt', message: 'expiresAt must be in the future' });
+  } else if (expiresAt.getTime() - now.getTime() > maxApiTokenTtlMs) {
+    problems.push({ field: 'expiresAt', message: 'expiresAt must be at most a year away' });
+  }
+  return problems;
+}
+
+function audit(tx: Em, principal: Principal, action: string, row: ApiToken): void {
+  const sites = row.siteIds ? ` on sites ${row.siteIds.join(', ')}` : '';
+  tx.persist(
+    new AuditEvent({
+      id: randomUUID(),
+      actor: principal.userId,
+      action,
+      target: row.id,
+      summary: (
+        `API token "${row.name}" of ${row.owner}, ${row.scopes.join(' ')}, ` +
+        `until ${row.expiresAt.toISOString()}${sites}`
+      ).slice(0, 2000),
+    }),
+  );
+}
+
+function toModel(row: ApiToken): ApiTokenModel {
+  return {
+    id: row.id,
+    owner: row.owner,
+    name: row.name,
+    scopes: row.scopes as string[] as ApiTokenScopeEnum[],
+    siteIds: row.siteIds,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+function encodeCursor(row: ApiToken): string {
+  return Buffer.from(JSON.stringify(['api-token', row.createdAt.getTime(), row.id])).toString(
+    'base64url',
+  );
+}
+
+/** Refuses a cursor this API did not make. */
+function decodeCursor(text: string): { createdAt: Date; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      value[0] === 'api-token' &&
+      Number.isSafeInteger(value[1]) &&
+      typeof value[2] === 'string'
+    ) {
+      return { createdAt: new Date(value[1] as number), id: value[2] };
+    }
+  } catch {
+    // Reported below.
+  }
+  throw badUserInput([{ field: 'after', message: 'not a cursor this API returned' }]);
+}
