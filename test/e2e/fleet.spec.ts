@@ -219,7 +219,9 @@ describe.each(['simulated', 'vsphere'] as const)('fleet operations on %s', (kind
         `${sites} sites READY`,
         () => forkEm(db.orm).count(Vm, { siteId: { $in: siteIds }, status: 'ready' }),
         (ready) => ready === sites,
-        120_000,
+        // Each build makes three host keys (RSA 3072 among them) before its VM: on two busy
+        // cores, 20 concurrent builds took over two minutes once.
+        240_000,
       );
       for (const host of others) await hypervisor.setMaintenance(host, false);
       expect((await hypervisor.vmsOn(source!)).length).toBe(sites);
