@@ -291,7 +291,7 @@ describe.each(['simulated', 'vsphere'] as const)('fleet operations on %s', (kind
       );
       expect(back.find((host) => host.name === source)?.inMaintenanceMode).toBe(false);
     },
-    300_000,
+    480_000,
   );
 
   it.skipIf(skip)(
