@@ -18,6 +18,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# The example directory (DIRECTORY=file without BERTH_DIRECTORY_FILE) is data, not code.
+COPY --from=build /app/activities/directory/file/example-directory.yml dist/activities/directory/file/
 # The api and the worker write nothing to disk: state lives in PostgreSQL and Temporal.
 USER node
 EXPOSE 4000

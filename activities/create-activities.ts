@@ -2,6 +2,7 @@ import { type BerthConfig } from '../libs/config';
 import { type Orm } from '../libs/db/orm';
 import { type Logger } from '../libs/logger';
 import { createAnsibleActivities } from './ansible/activities';
+import { createDirectory } from './directory/create-directory';
 import { createFleetActivities } from './fleet/activities';
 import { createAnsible } from './ansible/create-ansible';
 import { createHypervisorActivities } from './hypervisor/activities';
@@ -19,8 +20,14 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
   const hypervisor: Hypervisor = await createHypervisor(deps);
   const ansible = createAnsible(deps.config);
   const dns = createDns(deps);
+  const directory = await createDirectory(deps);
   deps.log.info(
-    { hypervisor: hypervisor.name, ansible: ansible.name, dns: dns.name },
+    {
+      hypervisor: hypervisor.name,
+      ansible: ansible.name,
+      dns: dns.name,
+      directory: directory.name,
+    },
     'adapters chosen',
   );
   const activities = {
@@ -39,7 +46,12 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
       secretKey: deps.config.secretKey,
       publicUrl: deps.config.api.publicUrl,
     }),
-    ...createAnsibleActivities({ ansible, orm: deps.orm, secretKey: deps.config.secretKey }),
+    ...createAnsibleActivities({
+      ansible,
+      orm: deps.orm,
+      secretKey: deps.config.secretKey,
+      directory,
+    }),
     ...createPoolActivities({ orm: deps.orm }),
     ...createFleetActivities({ hypervisor, orm: deps.orm }),
   };
@@ -48,6 +60,7 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
     close: async () => {
       await hypervisor.close();
       await dns.close();
+      await directory.close();
     },
   };
 }

@@ -9,6 +9,7 @@ import {
   type RunReport,
   type RunSummary,
 } from './port';
+import { type Directory } from '../directory/port';
 import { siteConfiguration } from './site-data';
 
 export interface ConfigureServerInput extends ConfigurationTarget {
@@ -25,7 +26,13 @@ const heartbeatEveryMs = 10_000;
  * heartbeats the current task, so a run whose worker died is retried promptly, and a cancelled run
  * ends its processes before the activity reports the cancellation.
  */
-export function createAnsibleActivities(deps: { ansible: Ansible; orm: Orm; secretKey: Buffer }) {
+export function createAnsibleActivities(deps: {
+  ansible: Ansible;
+  orm: Orm;
+  secretKey: Buffer;
+  /** Expands roles granted to directory groups into their members. */
+  directory?: Directory;
+}) {
   async function configureServer(input: ConfigureServerInput): Promise<RunSummary> {
     const context = Context.current();
     const { operationId, ...fields } = input;
@@ -66,7 +73,12 @@ export function createAnsibleActivities(deps: { ansible: Ansible; orm: Orm; secr
     };
     const beating = setInterval(beat, heartbeatEveryMs);
     try {
-      const { vars, secrets } = await siteConfiguration(deps.orm, deps.secretKey, target);
+      const { vars, secrets } = await siteConfiguration(
+        deps.orm,
+        deps.secretKey,
+        target,
+        deps.directory,
+      );
       const report = await deps.ansible.configure(
         { target, vars, secrets },
         {

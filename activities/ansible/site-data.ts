@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { type Orm, forkEm } from '../../libs/db/orm';
 import { Site, SiteRole, SshKey, Vhost } from '../../libs/domain';
 import { authorizedKeyLine } from '../keys/user-keys';
+import { type Directory } from '../directory/port';
 import { type ConfigurationTarget } from './port';
 
 /**
@@ -43,16 +44,32 @@ export async function siteConfiguration(
   orm: Orm,
   secretKey: Buffer,
   target: ConfigurationTarget,
+  /**
+   * Expands roles granted to directory groups into their members (and a unix group each). Its
+   * errors propagate: a run must never go ahead with a partial list, which would take access
+   * away from people who still have it.
+   */
+  directory?: Pick<Directory, 'membersOf' | 'findUser'>,
 ): Promise<{ vars: SiteVars; secrets: SiteSecrets }> {
   const em = forkEm(orm);
   const site = target.siteId ? await em.findOne(Site, target.siteId) : null;
-  const roles = site
-    ? await em.find(
-        SiteRole,
-        { siteId: site.id, subjectType: 'user' },
-        { orderBy: { subject: 'asc' } },
-      )
+  const granted = site
+    ? await em.find(SiteRole, { siteId: site.id }, { orderBy: { subject: 'asc' } })
     : [];
+  const unixGroups: { name: string; members: string[] }[] = [];
+  const roles: { subject: string; role: SiteRole['role'] }[] = [];
+  for (const role of granted) {
+    if (role.subjectType === 'user') {
+      roles.push(role);
+    } else if (directory) {
+      const members = [...(await directory.membersOf(role.subject))].sort();
+      if (!unixGroups.some((group) => group.name === role.subject)) {
+        unixGroups.push({ name: role.subject, members });
+      }
+      for (const member of members) roles.push({ subject: member, role: role.role });
+    }
+  }
+  roles.sort((a, b) => a.subject.localeCompare(b.subject));
   const vhosts = site
     ? await em.find(Vhost, { siteId: site.id }, { orderBy: { name: 'asc' } })
     : [];
@@ -63,7 +80,7 @@ export async function siteConfiguration(
   for (const role of roles) {
     const user = users.get(role.subject) ?? {
       uid: role.subject,
-      name: role.subject,
+      name: (await directory?.findUser(role.subject))?.name ?? role.subject,
       admin: false,
       ssh_keys: [],
     };
@@ -95,8 +112,8 @@ export async function siteConfiguration(
           ipv6: target.ipv6,
         },
         users: [...users.values()],
-        // Directory groups arrive with issue #7; until then a site has no unix groups.
-        unix_groups: [],
+        // Directory groups that hold a role on the site, with their members.
+        unix_groups: unixGroups,
         admins_sudo: true,
         vhosts: [
           {
