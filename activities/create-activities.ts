@@ -10,6 +10,7 @@ import { createHypervisor } from './hypervisor/create-hypervisor';
 import { type Hypervisor } from './hypervisor/port';
 import { createHostKeyActivities } from './keys/activities';
 import { createNetworkActivities } from './network/activities';
+import { createPeopleActivities } from './people/activities';
 import { createDnsActivities } from './network/dns-activities';
 import { createDns } from './network/dns/create-dns';
 import { createPoolActivities } from './pool/activities';
@@ -30,6 +31,11 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
     },
     'adapters chosen',
   );
+  const people = createPeopleActivities({
+    orm: deps.orm,
+    directory,
+    config: deps.config,
+  });
   const activities = {
     ...createRecordsActivities({ orm: deps.orm }),
     ...createNetworkActivities({ orm: deps.orm, network: deps.config.network }),
@@ -54,12 +60,14 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
     }),
     ...createPoolActivities({ orm: deps.orm }),
     ...createFleetActivities({ hypervisor, orm: deps.orm }),
+    ...people.activities,
   };
   return {
     activities,
     close: async () => {
       await hypervisor.close();
       await dns.close();
+      await people.close();
       await directory.close();
     },
   };

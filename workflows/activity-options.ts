@@ -81,6 +81,16 @@ export const dnsReconciliation: ActivityOptions = {
   retry: { ...retry, maximumAttempts: 3 },
 };
 
+/**
+ * Reading every ready site's people from the directory: long on a large fleet, heartbeating per
+ * site; a directory that stays unreachable fails the refresh, and the next one tries again.
+ */
+export const directorySweep: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { ...retry, maximumAttempts: 5 },
+};
+
 /** A configuration run: long, heartbeating, so a lost worker is noticed within a minute. */
 export const configurationRun: ActivityOptions = {
   startToCloseTimeout: '1 hour',

@@ -1,5 +1,6 @@
 export { reconcileDns } from './dns';
 export { evacuateHost, failoverHost, moveVm, returnHostToService, watchHosts } from './fleet';
+export { refreshSitePeople } from './people';
 export { provisionVm } from './provision-vm';
 export { refillPool } from './refill-pool';
 export { site } from './site';

@@ -10,7 +10,7 @@ import {
   type RunSummary,
 } from './port';
 import { type Directory } from '../directory/port';
-import { siteConfiguration } from './site-data';
+import { peopleDigest, siteConfiguration } from './site-data';
 
 export interface ConfigureServerInput extends ConfigurationTarget {
   /** The operation the run belongs to, when the workflow has one; its runs list this one. */
@@ -60,13 +60,17 @@ export function createAnsibleActivities(deps: {
       failedTask: string | null,
       failedHost: string | null,
     ): Promise<void> =>
-      finishRun(deps.orm, runId, status, report, failedTask, failedHost).catch((error: unknown) => {
-        context.log.warn('recording the end of a configuration run failed', {
-          runId,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      });
+      finishRun(deps.orm, runId, status, report, failedTask, failedHost, digest).catch(
+        (error: unknown) => {
+          context.log.warn('recording the end of a configuration run failed', {
+            runId,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        },
+      );
 
+    /** Of the people the run applies, once read. */
+    let digest: string | null = null;
     let task = 'starting';
     const beat = () => {
       context.heartbeat({ task });
@@ -79,6 +83,12 @@ export function createAnsibleActivities(deps: {
         target,
         deps.directory,
       );
+      if (target.siteId) {
+        digest = peopleDigest({
+          users: vars.berth.users.map(({ uid, name, admin }) => ({ uid, name, admin })),
+          unix_groups: vars.berth.unix_groups,
+        });
+      }
       const report = await deps.ansible.configure(
         { target, vars, secrets },
         {
@@ -137,6 +147,7 @@ async function finishRun(
   report: RunReport,
   failedTask: string | null,
   failedHost: string | null,
+  peopleDigest: string | null,
 ): Promise<void> {
   await forkEm(orm).nativeUpdate(
     ConfigurationRun,
@@ -151,6 +162,7 @@ async function finishRun(
       failedHost: failedHost?.slice(0, 253) ?? null,
       // PostgreSQL's text refuses NUL, which a command's output may hold.
       output: report.output.replaceAll('\u0000', ''),
+      peopleDigest,
       finishedAt: new Date(),
     },
   );

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { type Orm, forkEm } from '../../libs/db/orm';
 import { Site, SiteRole, SshKey, Vhost } from '../../libs/domain';
 import { authorizedKeyLine } from '../keys/user-keys';
@@ -53,40 +53,13 @@ export async function siteConfiguration(
 ): Promise<{ vars: SiteVars; secrets: SiteSecrets }> {
   const em = forkEm(orm);
   const site = target.siteId ? await em.findOne(Site, target.siteId) : null;
-  const granted = site
-    ? await em.find(SiteRole, { siteId: site.id }, { orderBy: { subject: 'asc' } })
-    : [];
-  const unixGroups: { name: string; members: string[] }[] = [];
-  const roles: { subject: string; role: SiteRole['role'] }[] = [];
-  for (const role of granted) {
-    if (role.subjectType === 'user') {
-      roles.push(role);
-    } else if (directory) {
-      const members = [...(await directory.membersOf(role.subject))].sort();
-      if (!unixGroups.some((group) => group.name === role.subject)) {
-        unixGroups.push({ name: role.subject, members });
-      }
-      for (const member of members) roles.push({ subject: member, role: role.role });
-    }
-  }
-  roles.sort((a, b) => a.subject.localeCompare(b.subject));
+  const people = site ? await sitePeople(orm, site.id, directory) : { users: [], unix_groups: [] };
   const vhosts = site
     ? await em.find(Vhost, { siteId: site.id }, { orderBy: { name: 'asc' } })
     : [];
-  const users = new Map<
-    string,
-    { uid: string; name: string; admin: boolean; ssh_keys: string[] }
-  >();
-  for (const role of roles) {
-    const user = users.get(role.subject) ?? {
-      uid: role.subject,
-      name: (await directory?.findUser(role.subject))?.name ?? role.subject,
-      admin: false,
-      ssh_keys: [],
-    };
-    if (role.role === 'admin') user.admin = true;
-    users.set(role.subject, user);
-  }
+  const users = new Map<string, { uid: string; name: string; admin: boolean; ssh_keys: string[] }>(
+    people.users.map((user) => [user.uid, { ...user, ssh_keys: [] }]),
+  );
   // Each user's keys as authorized_keys lines, oldest first: a change of keys reaches the
   // servers with the next run (the api asks for one on each of the user's sites).
   const keys = users.size
@@ -113,7 +86,7 @@ export async function siteConfiguration(
         },
         users: [...users.values()],
         // Directory groups that hold a role on the site, with their members.
-        unix_groups: unixGroups,
+        unix_groups: people.unix_groups,
         admins_sudo: true,
         vhosts: [
           {
@@ -138,6 +111,68 @@ export async function siteConfiguration(
       berth_secrets: { mysql_root_password: mysqlRootPassword(secretKey, target.vmId), tls: {} },
     },
   };
+}
+
+/** Who may log in to a site's servers, and as what: the users and unix groups of its runs. */
+export interface SitePeople {
+  users: { uid: string; name: string; admin: boolean }[];
+  unix_groups: { name: string; members: string[] }[];
+}
+
+/**
+ * The site's people as its roles grant them now: roles granted to users as they are, roles
+ * granted to directory groups expanded into their members (and a unix group each). Sorted, so
+ * the same people always give the same answer. Without a directory, group roles grant nobody.
+ * Directory errors propagate: a partial list would take access away from people who still have it.
+ */
+export async function sitePeople(
+  orm: Orm,
+  siteId: string,
+  directory?: Pick<Directory, 'membersOf' | 'findUser'>,
+): Promise<SitePeople> {
+  const em = forkEm(orm);
+  const granted = await em.find(SiteRole, { siteId }, { orderBy: { subject: 'asc' } });
+  const unixGroups: SitePeople['unix_groups'] = [];
+  const roles: { subject: string; role: SiteRole['role'] }[] = [];
+  for (const role of granted) {
+    if (role.subjectType === 'user') {
+      roles.push(role);
+    } else if (directory) {
+      const members = [...(await directory.membersOf(role.subject))].sort();
+      if (!unixGroups.some((group) => group.name === role.subject)) {
+        unixGroups.push({ name: role.subject, members });
+      }
+      for (const member of members) roles.push({ subject: member, role: role.role });
+    }
+  }
+  roles.sort((a, b) => a.subject.localeCompare(b.subject));
+  const users = new Map<string, SitePeople['users'][number]>();
+  for (const role of roles) {
+    const user = users.get(role.subject) ?? {
+      uid: role.subject,
+      name: (await directory?.findUser(role.subject))?.name ?? role.subject,
+      admin: false,
+    };
+    if (role.role === 'admin') user.admin = true;
+    users.set(role.subject, user);
+  }
+  return { users: [...users.values()], unix_groups: unixGroups };
+}
+
+/**
+ * SHA-256 (hex) of the people in a canonical form (fixed key order, users and groups sorted), so
+ * a run can record whom it applied and a refresh can tell whether the directory changed that.
+ */
+export function peopleDigest(people: SitePeople): string {
+  const canonical = {
+    users: people.users
+      .map((user) => [user.uid, user.name, user.admin])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    unix_groups: people.unix_groups
+      .map((group) => [group.name, [...group.members].sort()])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
 /**

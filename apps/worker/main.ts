@@ -8,6 +8,7 @@ import { berthDataConverter } from '../../libs/temporal/data-converter';
 import { ensureDnsReconcileSchedule } from '../../libs/temporal/dns-reconcile-schedule';
 import { ensureHostWatchSchedule } from '../../libs/temporal/host-watch-schedule';
 import { ansibleTaskQueue } from '../../libs/temporal/names';
+import { ensurePeopleRefreshSchedule } from '../../libs/temporal/people-refresh-schedule';
 import { ensurePoolSchedules } from '../../libs/temporal/pool-schedules';
 import { TemporalPinoLogger } from '../../libs/temporal/runtime-logger';
 import { createBerthWorker } from './worker';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   await ensurePoolSchedules(client, config);
   await ensureHostWatchSchedule(client, config);
   await ensureDnsReconcileSchedule(client, config);
+  await ensurePeopleRefreshSchedule(client, config);
   await clientConnection.close();
   log.info(
     {

@@ -114,6 +114,8 @@ export interface BerthConfig {
   readonly ansible: AnsibleConfig;
   readonly simulated: { readonly installDelayMs: number; readonly ansibleTaskMs: number };
   readonly fleet: { readonly hostWatchSeconds: number };
+  /** Refreshing sites' users from the directory. */
+  readonly people: { readonly refreshMinutes: number };
   readonly worker: { readonly shutdownGraceSeconds: number };
 }
 
@@ -373,6 +375,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       killGraceSeconds: v.ansibleKillGraceSeconds!,
     },
     fleet: { hostWatchSeconds: v.hostWatchSeconds! },
+    people: { refreshMinutes: v.peopleRefreshMinutes! },
     simulated: {
       installDelayMs: v.simulatedInstallDelayMs!,
       ansibleTaskMs: v.simulatedAnsibleTaskMs!,

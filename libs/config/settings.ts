@@ -557,6 +557,13 @@ export const settings = {
     default: '60',
     schema: positiveInt.max(7 * 24 * 60),
   },
+  peopleRefreshMinutes: {
+    env: 'BERTH_PEOPLE_REFRESH_MINUTES',
+    description:
+      "How often the `site-people-refresh` schedule reads sites' directory groups and configures the sites whose users changed",
+    default: '60',
+    schema: positiveInt.max(7 * 24 * 60),
+  },
   dnsRepairDrift: {
     env: 'BERTH_DNS_REPAIR_DRIFT',
     description:

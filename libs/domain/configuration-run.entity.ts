@@ -55,6 +55,13 @@ export class ConfigurationRun {
   @Property({ type: 'text', lazy: true })
   output = '';
 
+  /**
+   * SHA-256 of the site's people (users and unix groups) the run applied (`peopleDigest` in
+   * activities/ansible/site-data.ts); the people refresh compares it with the directory's answer.
+   */
+  @Property({ type: 'string', length: 64, nullable: true })
+  peopleDigest: string | null = null;
+
   @Property({ type: 'datetime' })
   startedAt: Date = new Date();
 

@@ -14,6 +14,8 @@ export const hostFailoverWorkflowId = (host: string): string => `host-failover/$
 export const hostWatchScheduleId = 'host-watch';
 export const dnsReconcileWorkflowId = 'dns-reconcile';
 export const dnsReconcileScheduleId = 'dns-reconcile';
+export const peopleRefreshWorkflowId = 'site-people-refresh';
+export const peopleRefreshScheduleId = 'site-people-refresh';
 
 /** Task queues. */
 export const defaultTaskQueue = 'berth';

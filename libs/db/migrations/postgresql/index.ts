@@ -13,6 +13,7 @@ import { Migration20261125174040_network } from './Migration20261125174040_netwo
 import { Migration20261125180746_site_config } from './Migration20261125180746_site_config';
 import { Migration20261125185427_ssh_key } from './Migration20261125185427_ssh_key';
 import { Migration20261125190512_api_token } from './Migration20261125190512_api_token';
+import { Migration20261125192000_people_digest } from './Migration20261125192000_people_digest';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -37,4 +38,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125180746_site_config', class: Migration20261125180746_site_config },
   { name: 'Migration20261125185427_ssh_key', class: Migration20261125185427_ssh_key },
   { name: 'Migration20261125190512_api_token', class: Migration20261125190512_api_token },
+  { name: 'Migration20261125192000_people_digest', class: Migration20261125192000_people_digest },
 ];
