@@ -45,12 +45,19 @@ export function createAnsibleActivities(deps: {
     };
     const info = context.info;
     const runId = `${info.workflowExecution?.runId ?? 'no-workflow'}/${info.activityId}/${info.attempt}`;
+    // Recording is not the run: a database too busy to take the row does not stop the
+    // configuration (its end is then recorded on no row, and the run goes unlisted).
     await startRun(deps.orm, {
       id: runId,
       vmId: target.vmId,
       siteId: target.siteId,
       operationId: operationId ?? null,
       adapter: deps.ansible.name,
+    }).catch((error: unknown) => {
+      context.log.warn('recording the start of a configuration run failed', {
+        runId,
+        error: error instanceof Error ? error.message : String(error),
+      });
     });
 
     // The run's outcome stands even if recording it fails: the row then stays `running`.

@@ -140,24 +140,30 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
     // watch could otherwise put back the maintenance flag a fleet operation has just cleared.
     const readAt = new Date();
     const hosts = await listHosts();
-    let lost: string[] = [];
+    // Lost: not connected now, with Berth VMs still recorded on it. Judged from the current
+    // state, not from a change since the last read, so a loss that another sync recorded first,
+    // or a retry of this one, is still found (the workflow id keeps it to one failover per host
+    // at a time). Read before the transaction, whose statements are then all writes: on SQLite a
+    // transaction that reads first fails at once (SQLITE_BUSY_SNAPSHOT) when another writer
+    // commits before its first write.
+    const reader = forkEm(deps.orm);
+    const down = hosts.filter((host) => host.connectionState !== 'connected');
+    const occupied = down.length
+      ? await reader.find(
+          Vm,
+          { host: { $in: down.map((host) => host.name) } },
+          { fields: ['host'], disableIdentityMap: true },
+        )
+      : [];
+    const lost = down
+      .map((host) => host.name)
+      .filter((name) => occupied.some((vm) => vm.host === name));
+    const known = new Set(
+      (
+        await reader.find(HypervisorHostRow, {}, { fields: ['name'], disableIdentityMap: true })
+      ).map((row) => row.name),
+    );
     await forkEm(deps.orm).transactional(async (em) => {
-      // Lost: not connected now, with Berth VMs still recorded on it. Judged from the current
-      // state, not from a change since the last read, so a loss that another sync recorded
-      // first, or a retry of this one, is still found (the workflow id keeps it to one failover
-      // per host at a time).
-      const down = hosts.filter((host) => host.connectionState !== 'connected');
-      const occupied = down.length
-        ? await em.find(Vm, { host: { $in: down.map((host) => host.name) } }, { fields: ['host'] })
-        : [];
-      lost = down
-        .map((host) => host.name)
-        .filter((name) => occupied.some((vm) => vm.host === name));
-      const known = new Set(
-        (await em.find(HypervisorHostRow, {}, { fields: ['name'], disableIdentityMap: true })).map(
-          (row) => row.name,
-        ),
-      );
       for (const host of hosts) {
         const fields = {
           connectionState: host.connectionState,

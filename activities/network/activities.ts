@@ -59,6 +59,18 @@ export function createNetworkActivities(deps: { orm: Orm; network: BerthConfig['
   }
 
   async function allocateIn(tx: Em, input: AllocateNetworkInput): Promise<NetworkAllocation> {
+    // The queue, and the transaction's first statement: a write, so that SQLite takes its write
+    // lock now instead of upgrading a read later (which fails at once, SQLITE_BUSY_SNAPSHOT, when
+    // another writer committed in between). On PostgreSQL it locks the enabled pools' rows, in
+    // the same scan order for every allocation.
+    await tx
+      .getConnection()
+      .execute(
+        'update address_pool set allocations = allocations + 1 where enabled = ?',
+        [true],
+        'run',
+        tx.getTransactionContext(),
+      );
     // Read-only here: untracked, so the transaction's flush never writes them back (MikroORM on
     // SQLite takes loaded datetimes for changed ones).
     const pools = await tx.find(
@@ -66,17 +78,6 @@ export function createNetworkActivities(deps: { orm: Orm; network: BerthConfig['
       { enabled: true },
       { orderBy: { priority: 'asc', name: 'asc' }, disableIdentityMap: true },
     );
-    // The queue: one UPDATE per pool, in a fixed order so two allocations never wait on each other.
-    for (const id of pools.map((pool) => pool.id).sort()) {
-      await tx
-        .getConnection()
-        .execute(
-          'update address_pool set allocations = allocations + 1 where id = ?',
-          [id],
-          'run',
-          tx.getTransactionContext(),
-        );
-    }
     const now = new Date();
     // Held rows whose hold has ended give their names and addresses back, inside the queue.
     await tx.nativeDelete(NetworkConfig, { state: 'held', holdUntil: { $lte: now } });

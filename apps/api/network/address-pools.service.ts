@@ -183,16 +183,18 @@ export class AddressPoolsService {
     return undefined;
   }
 
+  /**
+   * The transaction's first statement. PostgreSQL: a table lock that pool changes take in turn.
+   * SQLite: a write that changes nothing, so the transaction holds the write lock from the start
+   * rather than upgrading a read later, which fails at once (SQLITE_BUSY_SNAPSHOT) when an
+   * allocation committed in between.
+   */
   private async lockPools(tx: Em): Promise<void> {
-    if (this.config.database.driver !== 'postgresql') return;
-    await tx
-      .getConnection()
-      .execute(
-        'lock table address_pool in share row exclusive mode',
-        [],
-        'run',
-        tx.getTransactionContext(),
-      );
+    const sql =
+      this.config.database.driver === 'postgresql'
+        ? 'lock table address_pool in share row exclusive mode'
+        : 'update address_pool set allocations = allocations';
+    await tx.getConnection().execute(sql, [], 'run', tx.getTransactionContext());
   }
 }
 
