@@ -1,3 +1,4 @@
+import { ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
 import {
   ApiTokenRefusedError,
@@ -175,4 +176,23 @@ function unauthenticated(message: string): GraphQLError {
 
 export function forbidden(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+}
+
+/**
+ * authenticate() for plain HTTP endpoints (codec, inventory): the same credentials, its refusals
+ * as HTTP exceptions (401, or 503 while the login provider cannot be reached).
+ */
+export async function authenticateHttp(
+  deps: AuthenticateDeps,
+  authorization: string | undefined,
+): Promise<Principal> {
+  try {
+    return await authenticate(deps, authorization);
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    if (error.extensions.code === 'SERVICE_UNAVAILABLE') {
+      throw new ServiceUnavailableException(error.message);
+    }
+    throw new UnauthorizedException(error.message);
+  }
 }

@@ -12,18 +12,16 @@ import {
   Post,
   Req,
   Res,
-  UnauthorizedException,
 } from '@nestjs/common';
 import { type Payload, type PayloadCodec } from '@temporalio/common';
 import { type JSONPayload, JSONToPayload, payloadToJSON } from '@temporalio/common/lib/proto-utils';
 import { type Request, type Response } from 'express';
-import { GraphQLError } from 'graphql';
-import { isOperator, type Principal } from '../../../libs/auth/principal';
+import { isOperator } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
 import { type Orm } from '../../../libs/db/orm';
 import { type Logger } from '../../../libs/logger';
 import { createPayloadCodec } from '../../../libs/temporal/payload-codec';
-import { authenticate } from '../auth/authenticate';
+import { authenticateHttp } from '../auth/authenticate';
 import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
 
 /** More payloads than this in one request is not a UI or CLI decoding a history page. */
@@ -97,16 +95,10 @@ export class CodecController {
   }
 
   private async requireOperator(authorization: string | undefined): Promise<void> {
-    let principal: Principal;
-    try {
-      principal = await authenticate(
-        { config: this.config, log: this.log, orm: this.orm },
-        authorization,
-      );
-    } catch (error) {
-      if (error instanceof GraphQLError) throw new UnauthorizedException(error.message);
-      throw error;
-    }
+    const principal = await authenticateHttp(
+      { config: this.config, log: this.log, orm: this.orm },
+      authorization,
+    );
     if (!isOperator(principal)) throw new ForbiddenException('only operators may decode payloads');
   }
 

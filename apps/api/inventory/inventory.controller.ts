@@ -1,18 +1,9 @@
-import {
-  Controller,
-  ForbiddenException,
-  Get,
-  Header,
-  Headers,
-  Inject,
-  UnauthorizedException,
-} from '@nestjs/common';
-import { GraphQLError } from 'graphql';
-import { hasScope, isOperator, type Principal } from '../../../libs/auth/principal';
+import { Controller, ForbiddenException, Get, Header, Headers, Inject } from '@nestjs/common';
+import { hasScope, isOperator } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
 import { type Orm } from '../../../libs/db/orm';
 import { type Logger } from '../../../libs/logger';
-import { authenticate } from '../auth/authenticate';
+import { authenticateHttp } from '../auth/authenticate';
 import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
 import { type AnsibleInventory, type InventoryServer, InventoryService } from './inventory.service';
 
@@ -49,16 +40,10 @@ export class InventoryController {
   }
 
   private async requireOperator(authorization: string | undefined): Promise<void> {
-    let principal: Principal;
-    try {
-      principal = await authenticate(
-        { config: this.config, log: this.log, orm: this.orm },
-        authorization,
-      );
-    } catch (error) {
-      if (error instanceof GraphQLError) throw new UnauthorizedException(error.message);
-      throw error;
-    }
+    const principal = await authenticateHttp(
+      { config: this.config, log: this.log, orm: this.orm },
+      authorization,
+    );
     if (!isOperator(principal) || !hasScope(principal, 'sites:read')) {
       throw new ForbiddenException('only operators may read the inventory');
     }
