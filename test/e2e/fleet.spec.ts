@@ -249,7 +249,10 @@ describe.each(['simulated', 'vsphere'] as const)('fleet operations on %s', (kind
       const after = await eventually(
         'the hosts query showing the evacuated host',
         hosts,
-        (listed) => listed.find((host) => host.name === source)?.vms.length === 0,
+        (listed) => {
+          const host = listed.find((candidate) => candidate.name === source);
+          return host?.vms.length === 0 && host.inMaintenanceMode;
+        },
         30_000,
       );
       expect(after.find((host) => host.name === source)).toMatchObject({
