@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { serverUnavailable } from './require-server';
+import { once } from './server-process';
 
 const run = promisify(execFile);
 
@@ -137,9 +138,4 @@ async function mountsUnder(dir: string): Promise<string[]> {
     )
     .filter((mountPoint) => mountPoint === dir || mountPoint.startsWith(`${dir}/`))
     .sort((a, b) => b.length - a.length);
-}
-
-function once(action: () => Promise<void>): () => Promise<void> {
-  let result: Promise<void> | undefined;
-  return () => (result ??= action());
 }

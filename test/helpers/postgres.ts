@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port';
 import { serverUnavailable } from './require-server';
+import { once } from './server-process';
 
 const run = promisify(execFile);
 
@@ -164,9 +165,4 @@ class PostgresCommands {
 
 function isRoot(): boolean {
   return process.getuid?.() === 0;
-}
-
-function once(action: () => Promise<void>): () => Promise<void> {
-  let result: Promise<void> | undefined;
-  return () => (result ??= action());
 }

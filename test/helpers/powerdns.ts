@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -7,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from './free-port';
+import { once, ServerProcess } from './server-process';
 import { serverUnavailable } from './require-server';
 
 /** The gsqlite3 backend's schema; the Debian package `pdns-backend-sqlite3` ships both. */
@@ -16,7 +16,6 @@ const sbin = '/usr/sbin';
 /** Another process can take a free port before the server binds it; a new port usually works. */
 const startAttempts = 3;
 const startTimeoutMs = 30_000;
-const stopGraceMs = 10_000;
 
 export interface PowerDnsServer {
   /** `http://127.0.0.1:<port>`, the webserver whose `/api/v1` is the HTTP API. */
@@ -121,33 +120,13 @@ async function createDatabase(file: string): Promise<void> {
 }
 
 /** One pdns_server process and the tail of what it printed. */
-class PdnsProcess {
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
-  private hasExited = false;
+class PdnsProcess extends ServerProcess {
   /** pdns_server 4.7 exits when its DNS port is taken, but runs on without its webserver. */
   private webserverFailed = false;
-  private output: string[] = [];
 
   constructor(binary: string, args: string[]) {
-    this.child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer) => {
-      const lines = chunk.toString().split('\n').filter(Boolean);
-      if (lines.some((line) => line.includes('Listening on HTTP socket failed'))) {
-        this.webserverFailed = true;
-      }
-      this.output = [...this.output, ...lines].slice(-40);
-    };
-    this.child.stdout?.on('data', keep);
-    this.child.stderr?.on('data', keep);
-    this.exited = new Promise<void>((resolve) => {
-      this.child.once('exit', () => resolve());
-      this.child.once('error', (error) => {
-        this.output.push(String(error));
-        resolve();
-      });
-    }).then(() => {
-      this.hasExited = true;
+    super('pdns_server', binary, args, (line) => {
+      if (line.includes('Listening on HTTP socket failed')) this.webserverFailed = true;
     });
   }
 
@@ -174,22 +153,4 @@ class PdnsProcess {
     }
     return 'timeout';
   }
-
-  /** SIGTERM, then SIGKILL if it has not exited within the grace period. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), stopGraceMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  outputTail(): string {
-    return this.output.join('\n');
-  }
-}
-
-function once(action: () => Promise<void>): () => Promise<void> {
-  let result: Promise<void> | undefined;
-  return () => (result ??= action());
 }

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'ldapts';
 import { parse } from 'yaml';
 import { freePort } from './free-port';
+import { once, ServerProcess } from './server-process';
 import { serverUnavailable } from './require-server';
 
 /** Debian installs daemons in /usr/sbin, which a non-login PATH may lack. */
@@ -25,7 +25,6 @@ const suffix = 'dc=berth,dc=test';
 /** Another process can take a free port before slapd binds it; a new port usually works. */
 const startAttempts = 3;
 const startTimeoutMs = 30_000;
-const stopGraceMs = 10_000;
 
 /** The users and groups every Directory contract test starts from. */
 export const directoryFixtureFile = join(__dirname, '../fixtures/directory/directory.yml');
@@ -199,31 +198,9 @@ async function seedDirectory(slapd: Slapd, seed: DirectorySeed): Promise<void> {
 }
 
 /** One slapd process and the tail of what it printed. */
-class SlapdProcess {
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
-  private hasExited = false;
-  private output: string[] = [];
-
+class SlapdProcess extends ServerProcess {
   constructor(binary: string, args: string[]) {
-    this.child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer) => {
-      this.output = [...this.output, ...chunk.toString().split('\n').filter(Boolean)].slice(-40);
-    };
-    this.child.stdout?.on('data', keep);
-    this.child.stderr?.on('data', keep);
-    this.exited = new Promise<void>((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.output.push(`slapd exited (${signal ?? `code ${code}`})`);
-        resolve();
-      });
-      this.child.once('error', (error) => {
-        this.output.push(String(error));
-        resolve();
-      });
-    }).then(() => {
-      this.hasExited = true;
-    });
+    super('slapd', binary, args);
   }
 
   /**
@@ -251,22 +228,4 @@ class SlapdProcess {
     }
     return 'timeout';
   }
-
-  /** SIGTERM, then SIGKILL if it has not exited within the grace period. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), stopGraceMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  outputTail(): string {
-    return this.output.join('\n');
-  }
-}
-
-function once(action: () => Promise<void>): () => Promise<void> {
-  let result: Promise<void> | undefined;
-  return () => (result ??= action());
 }
