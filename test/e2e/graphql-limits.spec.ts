@@ -93,6 +93,59 @@ describe('GraphQL query limits over HTTP', () => {
     ]);
   });
 
+  it.skipIf(skip)(
+    'accepts 30 aliases, and counts a fragment’s aliases at each spread',
+    async () => {
+      const fields = Array.from({ length: 30 }, (_, i) => `s${i}: sites { totalCount }`);
+      const thirty = await post({ query: `{ ${fields.join(' ')} }` });
+      expect(thirty.answer.errors).toBeUndefined();
+      expect(thirty.status).toBe(200);
+
+      // 16 aliases in a fragment spread twice: 32, though the text holds only 16.
+      const aliased = Array.from({ length: 16 }, (_, i) => `t${i}: totalCount`).join(' ');
+      const { status, answer } = await post({
+        query: `{ sites { ...Aliased } again: sites { totalCount } more: sites { ...Aliased } }
+        fragment Aliased on SiteConnection { ${aliased} }`,
+      });
+      expect(status).toBe(400);
+      expect(answer.errors?.map((e) => e.extensions)).toEqual([
+        expect.objectContaining({
+          code: 'QUERY_TOO_COMPLEX',
+          limit: 'aliases',
+          max: 30,
+          actual: 34,
+        }),
+      ]);
+    },
+  );
+
+  it.skipIf(skip)('refuses 51 root fields', async () => {
+    const fields = Array.from({ length: 51 }, () => '__typename');
+    const { status, answer } = await post({ query: `{ ${fields.join(' ')} }` });
+    expect(status).toBe(400);
+    expect(answer.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ['Operation selects 51 root fields; the root field limit is 50', 'QUERY_TOO_COMPLEX'],
+    ]);
+  });
+
+  it.skipIf(skip)(
+    'refuses an operation nested past the depth limit before running it',
+    async () => {
+      // Berth's schema has no type that contains itself, so no field path reaches depth 11; what a
+      // client can nest without end is selection sets, through inline fragments and introspection.
+      const fragments = `{ ${'... on Query { '.repeat(120)}sites { totalCount }${' }'.repeat(120)} }`;
+      const introspection = `{ __type(name: "Site") ${'{ ofType '.repeat(120)}{ name }${' }'.repeat(121)}`;
+      for (const query of [fragments, introspection]) {
+        const { status, answer } = await post({ query });
+        expect(status).toBe(400);
+        expect(answer.data).toBeUndefined();
+        expect(answer.errors?.map((e) => e.extensions)).toEqual([
+          expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: 10 }),
+        ]);
+      }
+    },
+  );
+
   it.skipIf(skip)('refuses a batch of operations in one request', async () => {
     const one = { query: '{ sites { totalCount } }' };
     const { status, answer } = await post([one, one]);

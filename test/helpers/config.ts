@@ -24,6 +24,10 @@ export function testConfig(options: {
     // No warm pool unless a test asks for one: building pool VMs in the background would change
     // the counts other tests assert.
     BERTH_POOL_TARGETS: 'debian-12=0',
+    // Every test request comes from 127.0.0.1, so per-address limits would make one test's
+    // refused credentials another's 429s; test/e2e/edge.spec.ts turns them on.
+    BERTH_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
+    BERTH_RATE_LIMIT_LOGIN_PER_MINUTE: '0',
     ...options.env,
   };
   return loadConfig(env);

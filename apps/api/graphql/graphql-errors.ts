@@ -14,6 +14,8 @@ export const errorCodes = [
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'NOT_FOUND',
+  // Too many requests from one client address or user; `retryAfterSeconds` says when to retry.
+  'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
@@ -35,6 +37,22 @@ export function badUserInput(problems: FieldProblem[]): GraphQLError {
 export function serviceUnavailable(what: string): GraphQLError {
   return new GraphQLError(`${what} is unavailable; try again`, {
     extensions: { code: 'SERVICE_UNAVAILABLE' },
+  });
+}
+
+/**
+ * A request refused by a rate limit; `extensions.retryAfterSeconds` says when the same request
+ * may succeed, and so does the `Retry-After` header. Refused before execution, the answer is a
+ * 429; thrown by a resolver, it is a 200 like any result with `data` (Nest's Apollo driver
+ * resets the status then, so that clients still read the result).
+ */
+export function rateLimited(message: string, retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfterSeconds,
+      http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+    },
   });
 }
 
