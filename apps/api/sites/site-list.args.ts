@@ -38,7 +38,12 @@ export class SiteFilterInput {
   @IsEnum(SiteStatusEnum, { each: true })
   status?: SiteStatusEnum[];
 
-  @Field(() => String, { nullable: true, description: 'Part of the name, any case (1 to 100)' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Text found in the site's name, host name, owner or a role holder's name, literally and in " +
+      'any case (1 to 100 characters). Searches only the sites the caller may see',
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)

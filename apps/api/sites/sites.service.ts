@@ -42,6 +42,7 @@ import {
 import { decodeSiteCursor, encodeSiteCursor, type SiteCursor, type SiteOrder } from './site-cursor';
 import { type SiteFields, toOperationModel, toSiteEventModel, toSiteModel } from './site.mapper';
 import { type SiteConnection, type SiteModel } from './site.model';
+import { siteSearch } from './site-search';
 import { SiteStatusEnum } from './site-status.enum';
 
 interface NormalisedRequest {
@@ -207,23 +208,21 @@ export class SitesService {
   }): Promise<SiteConnection> {
     const { first, order } = options;
     const em = forkEm(this.orm);
-    const conditions: FilterQuery<Site>[] = [];
-    if (options.visibleIds !== undefined) conditions.push({ id: { $in: options.visibleIds } });
-    if (options.filter.status?.length) conditions.push({ status: { $in: options.filter.status } });
-    if (options.filter.search) {
-      // PostgreSQL: ILIKE, escaped with its default backslash. SQLite: LIKE, which ignores ASCII
-      // case but has no escape character unless the statement names one, so there % and _ in a
-      // search match more, never less.
-      conditions.push(
-        this.config.database.driver === 'postgresql'
-          ? { name: { $ilike: `%${escapeLike(options.filter.search)}%` } }
-          : { name: { $like: `%${options.filter.search}%` } },
-      );
-    }
-    const matching: FilterQuery<Site> = conditions.length ? { $and: conditions } : {};
-    const where: FilterQuery<Site> = options.after
-      ? { $and: [matching, after(decodeSiteCursor(options.after, order))] }
-      : matching;
+    // Made twice, for the page and for the count: a search's raw fragment is used up by a query.
+    const matching = (): { $and?: FilterQuery<Site>[] } => {
+      const conditions: FilterQuery<Site>[] = [];
+      if (options.visibleIds !== undefined) conditions.push({ id: { $in: options.visibleIds } });
+      if (options.filter.status?.length) {
+        conditions.push({ status: { $in: options.filter.status } });
+      }
+      if (options.filter.search) {
+        conditions.push(siteSearch(options.filter.search, this.config.database.driver));
+      }
+      return conditions.length ? { $and: conditions } : {};
+    };
+    const where = options.after
+      ? { $and: [matching(), after(decodeSiteCursor(options.after, order))] }
+      : matching();
     // Plain rows, not managed entities: a read-only page needs no identity map or change
     // tracking, which cost more than the query itself (sites-list benchmark).
     const [rows, totalCount] = await Promise.all([
@@ -234,7 +233,7 @@ export class SitesService {
         .orderBy(orderBy(order))
         .limit(first + 1)
         .execute<SiteFields[]>('all'),
-      forkEm(this.orm).count(Site, matching),
+      forkEm(this.orm).count(Site, matching()),
     ]);
     const page = rows.slice(0, first);
     const networks = page.length
@@ -477,9 +476,4 @@ function after(cursor: SiteCursor): FilterQuery<Site> {
         $or: [{ name: { $gt: cursor.value } }, { name: cursor.value, id: { $gt: cursor.id } }],
       };
   }
-}
-
-/** A search text as a PostgreSQL LIKE pattern that matches it literally. */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
