@@ -1,3 +1,5 @@
+import { exampleDirectoryFile } from '../../activities/directory/create-directory';
+import { FileDirectory } from '../../activities/directory/file/file-directory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteConfiguration } from '../../activities/ansible/site-data';
 import { type DevTokenOptions } from '../../libs/auth/dev-token';
@@ -207,13 +209,19 @@ describe.each(databaseKinds)('site configuration on %s', (kind) => {
     const state = await berth.temporal.workflow
       .getHandle(siteWorkflowId(siteId))
       .query(siteStateQuery);
-    const { vars } = await siteConfiguration(db.orm, berth.config.secretKey, {
-      vmId: state.vmId!,
-      siteId,
-      hostname: state.hostname!,
-      ipv4: state.ipv4!,
-      ipv6: state.ipv6!,
-    });
+    const { vars } = await siteConfiguration(
+      db.orm,
+      berth.config.secretKey,
+      {
+        vmId: state.vmId!,
+        siteId,
+        hostname: state.hostname!,
+        ipv4: state.ipv4!,
+        ipv6: state.ipv6!,
+      },
+      // The api's directory: the example file of the embedded profile.
+      new FileDirectory(exampleDirectoryFile),
+    );
     return vars.berth;
   }
 
@@ -310,8 +318,9 @@ describe.each(databaseKinds)('site configuration on %s', (kind) => {
       ]);
       expect(await events(siteId, 'role.granted')).toMatchObject([{ actor: 'alice' }]);
       expect((await runVars(siteId)).users).toEqual([
-        { uid: 'alice', name: 'alice', admin: true, ssh_keys: [] },
-        { uid: 'bob', name: 'bob', admin: false, ssh_keys: [] },
+        // Names as the directory has them.
+        { uid: 'alice', name: 'Alice Archer', admin: true, ssh_keys: [] },
+        { uid: 'bob', name: 'Bob Baker', admin: false, ssh_keys: [] },
       ]);
 
       // Granted again: the answer is the same, the row is not doubled.
@@ -398,6 +407,46 @@ describe.each(databaseKinds)('site configuration on %s', (kind) => {
     },
   );
 
+  it.skipIf(skip)(
+    'grants and revokes roles to directory groups, whose members the run lists',
+    async () => {
+      const siteId = await readySite();
+      const webmasters = { siteId, group: 'webmasters', role: 'ADMIN' };
+
+      await applied('grantSiteRole', webmasters);
+      const granted = await berth.graphql<{
+        site: { roles: { user: string }[]; groupRoles: { group: string; role: string }[] };
+      }>(
+        `query Roles($id: ID!) { site(id: $id) { roles { user } groupRoles { group role grantedBy } } }`,
+        { id: siteId },
+        alice,
+      );
+      expect(granted.data?.site.groupRoles).toEqual([
+        { group: 'webmasters', role: 'ADMIN', grantedBy: 'alice' },
+      ]);
+      expect(granted.data?.site.roles).toEqual([{ user: 'alice' }]);
+      expect((await events(siteId, 'role.granted'))[0]?.summary).toContain('group webmasters');
+      // The example directory's webmasters are alice and bob.
+      expect((await runVars(siteId)).users).toContainEqual(
+        expect.objectContaining({ uid: 'bob', admin: true }),
+      );
+
+      // A group the directory does not have (or that has nobody in it) is refused, unwritten.
+      const before = await written(siteId);
+      expect(
+        await mutate('grantSiteRole', { siteId, group: 'no-such-group', role: 'ADMIN' }),
+      ).toMatchObject({ code: 'GROUP_NOT_FOUND', field: 'group' });
+      expect(
+        await mutate('revokeSiteRole', { siteId, group: 'berth-operators', role: 'ADMIN' }),
+      ).toMatchObject({ code: 'ROLE_NOT_FOUND', field: 'group' });
+      expect(await written(siteId)).toEqual(before);
+
+      await applied('revokeSiteRole', webmasters);
+      expect(await forkEm(db.orm).count(SiteRole, { siteId, subjectType: 'group' })).toBe(0);
+      expect((await runVars(siteId)).users.map((user) => user.uid)).toEqual(['alice']);
+    },
+  );
+
   describe('hostile input', () => {
     /** What is sent, to which mutation, and the field the refusal must name. */
     type Case = [string, ConfigMutation, () => Record<string, unknown>, string];
@@ -473,6 +522,14 @@ describe.each(databaseKinds)('site configuration on %s', (kind) => {
         [`user ${shown(user)} granted`, 'grantSiteRole', role({ user }), 'user'],
         [`user ${shown(user)} revoked`, 'revokeSiteRole', role({ user }), 'user'],
       ]),
+      ...['Web Team', '*)(uid=*)', 'a,b', '../x', 'x'.repeat(65)].map((group): Case => [
+        `group ${shown(group)}`,
+        'grantSiteRole',
+        role({ group, user: undefined }),
+        'group',
+      ]),
+      ['both a user and a group', 'grantSiteRole', role({ group: 'webmasters' }), 'user'],
+      ['neither a user nor a group', 'revokeSiteRole', role({ user: undefined }), 'user'],
       ['an unknown role', 'grantSiteRole', role({ role: 'ROOT' }), 'role'],
       ['a lower-case role value', 'grantSiteRole', role({ role: 'admin' }), 'role'],
       ['a siteId that is not a UUID', 'addVhost', vhost({ siteId: "1' or '1'='1" }), 'siteId'],

@@ -6,7 +6,19 @@ import {
   type OperationStatusEnum,
 } from '../operations/operation.model';
 import { SiteRole, Vhost } from '../../../libs/domain';
-import { type SiteRoleEnum, type SiteRoleGrantModel, type VhostModel } from './site-config.model';
+import { type SiteNoteModel } from '../site-notes/site-note.model';
+import {
+  type SiteGroupRoleGrantModel,
+  type SiteRoleEnum,
+  type SiteRoleGrantModel,
+  type VhostModel,
+} from './site-config.model';
+
+/** A site's roles, by whom they are granted to. */
+export interface SiteRoles {
+  users: SiteRoleGrantModel[];
+  groups: SiteGroupRoleGrantModel[];
+}
 import { SiteEventModel, type SiteModel } from './site.model';
 
 /** One page of a site's children, as loaded for many sites at once. */
@@ -25,6 +37,14 @@ interface EventRow {
   workflow_id: string | null;
 }
 
+interface NoteRow {
+  id: string;
+  site_id: string;
+  author: string;
+  body: string;
+  created_at: string | number | Date;
+}
+
 interface OperationRow {
   id: string;
   site_id: string;
@@ -40,9 +60,10 @@ interface OperationRow {
 }
 
 /**
- * The first page of events and of operations of every site in a list, in one query each: a window
- * function numbers each site's rows, so a list of sites costs two statements for these fields, not
- * two per site. Made per request (the GraphQL context), so nothing is cached across requests.
+ * The first page of events, of operations and of operators' notes of every site in a list, in one
+ * query each: a window function numbers each site's rows, so a list of sites costs one statement
+ * per such field, not one per site. Made per request (the GraphQL context), so nothing is cached
+ * across requests.
  */
 export function createSiteChildLoaders(orm: Orm) {
   const events = new DataLoader<PageKey, ChildPage<SiteEventModel>, string>(
@@ -102,25 +123,42 @@ export function createSiteChildLoaders(orm: Orm) {
     },
     { cacheKeyFn: (site) => site.id },
   );
-  const roles = new DataLoader<string, SiteRoleGrantModel[]>(async (siteIds) => {
+  const roles = new DataLoader<string, SiteRoles>(async (siteIds) => {
     const rows = await forkEm(orm).find(
       SiteRole,
-      { siteId: { $in: [...new Set(siteIds)] }, subjectType: 'user' },
+      { siteId: { $in: [...new Set(siteIds)] } },
       { orderBy: { subject: 'asc', role: 'asc' } },
     );
-    return siteIds.map((siteId) =>
-      rows
-        .filter((row) => row.siteId === siteId)
-        .map((row) => ({
-          id: row.id,
-          user: row.subject,
-          role: row.role as SiteRoleEnum,
-          grantedBy: row.grantedBy,
-          createdAt: row.createdAt,
-        })),
-    );
+    return siteIds.map((siteId) => {
+      const own = rows.filter((row) => row.siteId === siteId);
+      const common = (row: SiteRole) => ({
+        id: row.id,
+        role: row.role as SiteRoleEnum,
+        grantedBy: row.grantedBy,
+        createdAt: row.createdAt,
+      });
+      return {
+        users: own
+          .filter((row) => row.subjectType === 'user')
+          .map((row) => ({ ...common(row), user: row.subject })),
+        groups: own
+          .filter((row) => row.subjectType === 'group')
+          .map((row) => ({ ...common(row), group: row.subject })),
+      };
+    });
   });
-  return { events, operations, vhosts, roles };
+  // Operators' notes, newest first (the resolver reads them for operators only).
+  const notes = new DataLoader<PageKey, ChildPage<SiteNoteModel>, string>(
+    (keys) =>
+      loadPages(
+        keys,
+        (siteIds, limit) =>
+          firstRowsPerSite<NoteRow>(orm, 'site_note', 'created_at desc, id desc', siteIds, limit),
+        toNote,
+      ),
+    loaderOptions,
+  );
+  return { events, operations, vhosts, roles, notes };
 }
 
 export type SiteChildLoaders = ReturnType<typeof createSiteChildLoaders>;
@@ -152,13 +190,13 @@ async function loadPages<R extends { site_id: string }, T>(
 /** Up to `limit` rows per site, in `order`, for every given site, in one statement. */
 async function firstRowsPerSite<T extends { site_id: string }>(
   orm: Orm,
-  table: 'site_event' | 'operation',
+  table: 'site_event' | 'operation' | 'site_note',
   order: string,
   siteIds: string[],
   limit: number,
 ): Promise<T[]> {
   const placeholders = siteIds.map(() => '?').join(', ');
-  // Table and order come from the two constant call sites above, never from a request.
+  // Table and order come from the constant call sites above, never from a request.
   const sql = `select * from (
       select t.*, row_number() over (partition by t.site_id order by ${order}) as n
       from ${table} t where t.site_id in (${placeholders})
@@ -193,6 +231,16 @@ function toEvent(row: EventRow): SiteEventModel {
     summary: row.summary,
     workflowId: row.workflow_id,
   });
+}
+
+function toNote(row: NoteRow): SiteNoteModel {
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    author: row.author,
+    body: row.body,
+    createdAt: toDate(row.created_at),
+  };
 }
 
 function toOperation(row: OperationRow): OperationModel {

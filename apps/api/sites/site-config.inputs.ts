@@ -10,6 +10,7 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
+import { directoryNamePattern } from '../../../libs/auth/principal';
 import { SiteRoleEnum } from './site-config.model';
 import { IdempotencyKeyField } from '../graphql/idempotency-key';
 
@@ -70,15 +71,32 @@ export class RemoveVhostInput extends SiteConfigChange {
 }
 
 @InputType('SiteRoleInput', {
-  description: "Grants or revokes a user's role on a site; its servers are configured again",
+  description:
+    "Grants or revokes a user's or a directory group's role on a site; its servers are configured again",
 })
 export class SiteRoleInput extends SiteConfigChange {
-  @Field(() => String, { description: 'The user id (the login name on the servers)' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The user id (the login name on the servers); give this or `group`',
+  })
+  @IsOptional()
   @IsString()
   @Matches(userIdPattern, {
     message: 'user must be a login name: a lower-case letter, then letters, digits, _ or -',
   })
-  user!: string;
+  user?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A directory group: its members hold the role, as the directory lists them at each check; give this or `user`',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(directoryNamePattern, {
+    message: 'group must be a directory group name: lower-case letters, digits, ., _ or -',
+  })
+  group?: string;
 
   @Field(() => SiteRoleEnum)
   @IsEnum(SiteRoleEnum)

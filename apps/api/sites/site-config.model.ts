@@ -50,3 +50,24 @@ export class SiteRoleGrantModel {
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
 }
+
+@ObjectType('SiteGroupRoleGrant', {
+  description:
+    "A role on the site, granted to a directory group: its members' as the directory lists them",
+})
+export class SiteGroupRoleGrantModel {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'The directory group' })
+  group!: string;
+
+  @Field(() => SiteRoleEnum)
+  role!: SiteRoleEnum;
+
+  @Field(() => String)
+  grantedBy!: string;
+
+  @Field(() => GraphQLISODateTime)
+  createdAt!: Date;
+}

@@ -24,9 +24,9 @@ export class VhostNotFoundError extends UserError {
 
 @ObjectType('RoleNotFoundError', { implements: () => [UserError] })
 export class RoleNotFoundError extends UserError {
-  constructor(message: string) {
+  constructor(message: string, field: 'user' | 'group' = 'user') {
     super();
-    Object.assign(this, { code: 'ROLE_NOT_FOUND', message, field: 'user' });
+    Object.assign(this, { code: 'ROLE_NOT_FOUND', message, field });
   }
 }
 
@@ -38,6 +38,17 @@ export class LastAdminError extends UserError {
   constructor(message: string) {
     super();
     Object.assign(this, { code: 'LAST_ADMIN', message, field: 'user' });
+  }
+}
+
+@ObjectType('GroupNotFoundError', {
+  implements: () => [UserError],
+  description: 'The directory has no group of that name with members',
+})
+export class GroupNotFoundError extends UserError {
+  constructor(message: string) {
+    super();
+    Object.assign(this, { code: 'GROUP_NOT_FOUND', message, field: 'group' });
   }
 }
 
@@ -53,6 +64,7 @@ export const SiteConfigResult = createUnionType({
       VhostNotFoundError,
       RoleNotFoundError,
       LastAdminError,
+      GroupNotFoundError,
     ] as const,
   resolveType: (value: object) => value.constructor,
 });
@@ -64,4 +76,5 @@ export type SiteConfigResult =
   | VhostExistsError
   | VhostNotFoundError
   | RoleNotFoundError
-  | LastAdminError;
+  | LastAdminError
+  | GroupNotFoundError;

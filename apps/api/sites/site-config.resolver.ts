@@ -6,7 +6,7 @@ import { Loaders } from '../graphql/loaders.decorator';
 import { SiteNotFoundError } from './change-site.payload';
 import { type SiteChildLoaders } from './site-children.loader';
 import { AddVhostInput, RemoveVhostInput, SiteRoleInput } from './site-config.inputs';
-import { SiteRoleGrantModel, VhostModel } from './site-config.model';
+import { SiteGroupRoleGrantModel, SiteRoleGrantModel, VhostModel } from './site-config.model';
 import { SiteConfigResult } from './site-config.payload';
 import { SiteConfigService } from './site-config.service';
 import { SiteModel } from './site.model';
@@ -27,11 +27,21 @@ export class SiteConfigResolver {
   }
 
   @ResolveField(() => [SiteRoleGrantModel], { description: "Users' roles on the site" })
-  roles(
+  async roles(
     @Parent() site: SiteModel,
     @Loaders() loaders: SiteChildLoaders,
   ): Promise<SiteRoleGrantModel[]> {
-    return loaders.roles.load(site.id);
+    return (await loaders.roles.load(site.id)).users;
+  }
+
+  @ResolveField(() => [SiteGroupRoleGrantModel], {
+    description: "Directory groups' roles on the site",
+  })
+  async groupRoles(
+    @Parent() site: SiteModel,
+    @Loaders() loaders: SiteChildLoaders,
+  ): Promise<SiteGroupRoleGrantModel[]> {
+    return (await loaders.roles.load(site.id)).groups;
   }
 
   @Mutation(() => SiteConfigResult, {
@@ -47,14 +57,16 @@ export class SiteConfigResolver {
   }
 
   @Mutation(() => SiteConfigResult, {
-    description: 'Give a user a role on the site; its servers let them in (its admins)',
+    description:
+      'Give a user or a directory group a role on the site; its servers let them in (its admins)',
   })
   async grantSiteRole(@CurrentPrincipal() p: Principal, @Args('input') input: SiteRoleInput) {
     return (await this.refusal(p, input.siteId)) ?? this.config.grantRole(p, input);
   }
 
   @Mutation(() => SiteConfigResult, {
-    description: "Take a user's role away; its servers no longer let them in (its admins)",
+    description:
+      "Take a user's or a group's role away; its servers no longer let them in (its admins)",
   })
   async revokeSiteRole(@CurrentPrincipal() p: Principal, @Args('input') input: SiteRoleInput) {
     return (await this.refusal(p, input.siteId)) ?? this.config.revokeRole(p, input);

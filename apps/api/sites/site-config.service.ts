@@ -4,7 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { type Principal } from '../../../libs/auth/principal';
 import { type Orm, forkEm } from '../../../libs/db/orm';
 import { Operation, SiteEvent, SiteRole, Vhost } from '../../../libs/domain';
-import { ORM } from '../tokens';
+import { DirectoryError } from '../../../activities/directory/errors';
+import { type Directory } from '../../../activities/directory/port';
+import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
+import { DIRECTORY, ORM } from '../tokens';
 import { SiteOperationPayload } from './change-site.payload';
 import {
   type AddVhostInput,
@@ -12,6 +15,7 @@ import {
   type SiteRoleInput,
 } from './site-config.inputs';
 import {
+  GroupNotFoundError,
   LastAdminError,
   RoleNotFoundError,
   type SiteConfigResult,
@@ -29,6 +33,7 @@ import { SiteChangesService } from './site-changes.service';
 export class SiteConfigService {
   constructor(
     @Inject(ORM) private readonly orm: Orm,
+    @Inject(DIRECTORY) private readonly directory: Directory,
     private readonly changes: SiteChangesService,
   ) {}
 
@@ -85,14 +90,18 @@ export class SiteConfigService {
   }
 
   async grantRole(principal: Principal, input: SiteRoleInput): Promise<SiteConfigResult> {
-    const request = { change: 'grant-role', user: input.user, role: input.role };
+    const subject = roleSubject(input);
+    const request = { change: 'grant-role', ...subjectOf(subject), role: input.role };
     const repeat = await this.repeated(principal, input, request);
     if (repeat) return repeat;
+    if (subject.type === 'group' && (await this.groupMembers(subject.name)).length === 0) {
+      return new GroupNotFoundError(`the directory has no group ${subject.name} with members`);
+    }
     const grant = new SiteRole({
       id: randomUUID(),
       siteId: input.siteId,
-      subjectType: 'user',
-      subject: input.user,
+      subjectType: subject.type,
+      subject: subject.name,
       role: input.role,
       grantedBy: principal.userId,
     });
@@ -108,34 +117,50 @@ export class SiteConfigService {
       undo: () =>
         made ? forkEm(this.orm).nativeDelete(SiteRole, { id: grant.id }) : Promise.resolve(0),
       action: 'role.granted',
-      summary: `${input.role} role granted to ${input.user} by ${principal.userId}`,
+      summary: `${input.role} role granted to ${describeSubject(subject)} by ${principal.userId}`,
     });
   }
 
   async revokeRole(principal: Principal, input: SiteRoleInput): Promise<SiteConfigResult> {
-    const request = { change: 'revoke-role', user: input.user, role: input.role };
+    const subject = roleSubject(input);
+    const request = { change: 'revoke-role', ...subjectOf(subject), role: input.role };
     const repeat = await this.repeated(principal, input, request);
     if (repeat) return repeat;
     const em = forkEm(this.orm);
     const grant = await em.findOne(SiteRole, {
       siteId: input.siteId,
-      subjectType: 'user',
-      subject: input.user,
+      subjectType: subject.type,
+      subject: subject.name,
       role: input.role,
     });
-    if (!grant) return new RoleNotFoundError(`${input.user} has no ${input.role} role here`);
+    if (!grant) {
+      return new RoleNotFoundError(
+        `${describeSubject(subject)} has no ${input.role} role here`,
+        subject.type,
+      );
+    }
     if (
       grant.role === 'admin' &&
       (await em.count(SiteRole, { siteId: input.siteId, role: 'admin' })) <= 1
     ) {
-      return new LastAdminError(`${input.user} is the site's only admin`);
+      return new LastAdminError(`${describeSubject(subject)} is the site's only admin`);
     }
     await em.nativeDelete(SiteRole, { id: grant.id });
     return this.configure(principal, input, request, {
       undo: () => forkEm(this.orm).persistAndFlush(copyOfGrant(grant)),
       action: 'role.revoked',
-      summary: `${input.role} role of ${input.user} revoked by ${principal.userId}`,
+      summary: `${input.role} role of ${describeSubject(subject)} revoked by ${principal.userId}`,
     });
+  }
+
+  /** The group's members; a directory that cannot answer fails the request (nothing changed). */
+  private async groupMembers(group: string): Promise<string[]> {
+    try {
+      return await this.directory.membersOf(group);
+    } catch (error) {
+      if (error instanceof DirectoryError) throw serviceUnavailable('the directory');
+      throw error;
+    }
   }
 
   /** A repeated idempotency key answers with its first operation, or refuses other input. */
@@ -228,4 +253,26 @@ function copyOfGrant(grant: SiteRole): SiteRole {
   const copy = new SiteRole({ ...grant });
   copy.createdAt = grant.createdAt;
   return copy;
+}
+
+type RoleSubject = { type: 'user' | 'group'; name: string };
+
+/** Whom a role input names: exactly one of `user` and `group`, or BAD_USER_INPUT. */
+function roleSubject(input: SiteRoleInput): RoleSubject {
+  if (
+    (input.user === undefined || input.user === null) ===
+    (input.group === undefined || input.group === null)
+  ) {
+    throw badUserInput([{ field: 'user', message: 'give exactly one of user and group' }]);
+  }
+  return input.user ? { type: 'user', name: input.user } : { type: 'group', name: input.group! };
+}
+
+/** The subject as an operation's recorded request, as it was before groups: `{ user }`. */
+function subjectOf(subject: RoleSubject): Record<string, string> {
+  return subject.type === 'user' ? { user: subject.name } : { group: subject.name };
+}
+
+function describeSubject(subject: RoleSubject): string {
+  return subject.type === 'user' ? subject.name : `group ${subject.name}`;
 }

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/graphql';
 import { type Principal } from '../../../libs/auth/principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { forbidden } from '../auth/authenticate';
 import { SiteAccessService } from '../auth/site-access.service';
 import { RequestSiteInput } from './request-site.input';
 import { RequestSiteResult } from './request-site.payload';
@@ -36,6 +37,10 @@ export class SitesResolver {
     @Args('input') input: RequestSiteInput,
   ): Promise<RequestSiteResult> {
     this.access.requireScope(principal, 'sites:write');
+    // A credential limited to some sites could never reach the site it made.
+    if (principal.siteIds !== undefined) {
+      throw forbidden('a per-site credential cannot request new sites');
+    }
     return this.service.requestSite(principal, input);
   }
 
