@@ -4,6 +4,9 @@ export const explorerPaths = {
   script: '/explorer/explorer.js',
   style: '/explorer/explorer.css',
   graphql: '/graphql',
+  /** Browser login (when the api has an OIDC client), coming back to the explorer. */
+  login: '/auth/login?returnTo=/explorer',
+  session: '/auth/session',
 } as const;
 
 /**
@@ -57,7 +60,7 @@ function escapeHtml(text: string): string {
  * introspection. Plain HTML; the behaviour is explorerScript, served beside it.
  */
 export const explorerPage = `<!doctype html>
-<html lang="en" data-graphql-endpoint="${explorerPaths.graphql}">
+<html lang="en" data-graphql-endpoint="${explorerPaths.graphql}" data-session-endpoint="${explorerPaths.session}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -69,6 +72,7 @@ export const explorerPage = `<!doctype html>
 <body>
 <header>
 <h1>Berth GraphQL explorer</h1>
+<a id="login" class="login" href="${explorerPaths.login}">Log in</a>
 <label class="token">Bearer token
 <input id="token" type="password" autocomplete="off" spellcheck="false" placeholder="an API or development token">
 </label>

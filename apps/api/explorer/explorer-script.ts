@@ -8,6 +8,7 @@ export const explorerScript = String.raw`'use strict';
 (() => {
   const byId = (id) => document.getElementById(id);
   const endpoint = document.documentElement.dataset.graphqlEndpoint || '/graphql';
+  const sessionPath = document.documentElement.dataset.sessionEndpoint || '/auth/session';
   const query = byId('query');
   const variables = byId('variables');
   const operationName = byId('operation-name');
@@ -18,6 +19,9 @@ export const explorerScript = String.raw`'use strict';
   const schema = byId('schema');
   const schemaStatus = byId('schema-status');
   const loadSchema = byId('load-schema');
+  const login = byId('login');
+  /** The browser's login session ({ userId, csrfToken }), or null: found once, at load. */
+  let session = null;
 
   const typeRef = 'kind name ofType { kind name ofType { kind name ofType { kind name } } }';
   const introspection =
@@ -28,11 +32,15 @@ export const explorerScript = String.raw`'use strict';
     'inputFields { name description defaultValue type { ' + typeRef + ' } } ' +
     'enumValues { name description } possibleTypes { name } } } }';
 
-  /** Sends one operation, with the token from the page when there is one. */
+  /**
+   * Sends one operation, with the token from the page when there is one, otherwise with the
+   * login session's cookie and its CSRF token (which mutations need).
+   */
   async function post(body) {
     const headers = { 'content-type': 'application/json', accept: 'application/json' };
     const bearer = token.value.trim();
     if (bearer) headers.authorization = 'Bearer ' + bearer;
+    else if (session) headers['x-berth-csrf'] = session.csrfToken;
     const response = await fetch(endpoint, {
       method: 'POST',
       headers,
@@ -132,9 +140,21 @@ export const explorerScript = String.raw`'use strict';
     return details;
   }
 
+  /** Whether the browser is logged in (GET /auth/session); shows who, in place of the link. */
+  async function findSession() {
+    try {
+      const response = await fetch(sessionPath, { method: 'GET', headers: { accept: 'application/json' }, credentials: 'same-origin' });
+      const info = response.ok ? await response.json() : null;
+      session = info && typeof info.csrfToken === 'string' ? info : null;
+    } catch {
+      session = null;
+    }
+    if (session) login.textContent = 'Logged in as ' + session.userId;
+  }
+
   async function showSchema() {
-    if (!token.value.trim()) {
-      schemaStatus.textContent = 'Paste a token above to list the schema.';
+    if (!token.value.trim() && !session) {
+      schemaStatus.textContent = 'Log in, or paste a token above, to list the schema.';
       return;
     }
     schemaStatus.textContent = 'Loading…';
@@ -168,6 +188,6 @@ export const explorerScript = String.raw`'use strict';
   });
   loadSchema.addEventListener('click', () => void showSchema());
   token.addEventListener('change', () => void showSchema());
-  void showSchema();
+  void findSession().then(showSchema);
 })();
 `;

@@ -50,8 +50,14 @@ interface SentRequest {
   body: { query: string; variables?: unknown; operationName?: string };
 }
 
-/** Runs the script on a stand-in page whose fetch answers like the api. */
-function openExplorer(answer: (body: SentRequest['body']) => unknown) {
+/**
+ * Runs the script on a stand-in page whose fetch answers like the api: GraphQL by `answer`, and
+ * `GET /auth/session` with `session` (401 when there is none).
+ */
+function openExplorer(
+  answer: (body: SentRequest['body']) => unknown,
+  session?: { userId: string; csrfToken: string },
+) {
   const elements = new Map<string, StandInElement>();
   const byId = (id: string) => {
     if (!elements.has(id)) elements.set(id, new StandInElement(id));
@@ -62,6 +68,13 @@ function openExplorer(answer: (body: SentRequest['body']) => unknown) {
     url: string,
     init: { method: string; headers: Record<string, string>; body: string },
   ) => {
+    if (url === explorerPaths.session) {
+      return Promise.resolve(
+        session
+          ? new Response(JSON.stringify(session), { status: 200 })
+          : new Response('{"message":"not logged in"}', { status: 401 }),
+      );
+    }
     const body = JSON.parse(init.body) as SentRequest['body'];
     sent.push({ url, method: init.method, headers: init.headers, body });
     return Promise.resolve(new Response(JSON.stringify(answer(body)), { status: 200 }));
@@ -83,7 +96,9 @@ const apiAnswer = (body: SentRequest['body']) =>
 describe('the explorer page', () => {
   it('loads its script and style from the api only, and nothing inline', () => {
     const urls = [...explorerPage.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
-    expect(urls.sort()).toEqual([explorerPaths.style, explorerPaths.script].sort());
+    expect(urls.sort()).toEqual(
+      [explorerPaths.style, explorerPaths.script, explorerPaths.login].sort(),
+    );
     expect(explorerPage).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(explorerPage).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
   });
@@ -102,10 +117,20 @@ describe('the explorer page', () => {
 });
 
 describe('the explorer script', () => {
-  it('asks for a token before listing the schema (the api answers no one without)', () => {
+  it('asks for a login or a token before listing the schema (the api answers no one without)', async () => {
     const page = openExplorer(apiAnswer);
-    expect(page.byId('schema-status').textContent).toMatch(/^Paste a token/);
+    await vi.waitFor(() =>
+      expect(page.byId('schema-status').textContent).toMatch(/^Log in, or paste a token/),
+    );
     expect(page.sent).toEqual([]);
+  });
+
+  it('uses a login session: lists the schema, and sends its CSRF token instead of a bearer', async () => {
+    const page = openExplorer(apiAnswer, { userId: 'alice', csrfToken: 'csrf-of-the-session' });
+    await vi.waitFor(() => expect(page.byId('schema').children.length).toBeGreaterThan(0));
+    expect(page.byId('login').textContent).toBe('Logged in as alice');
+    expect(page.sent[0]!.headers).toMatchObject({ 'x-berth-csrf': 'csrf-of-the-session' });
+    expect(page.sent[0]!.headers.authorization).toBeUndefined();
   });
 
   it('lists the schema from introspection once a token is given, the root types first', async () => {
