@@ -1,3 +1,5 @@
+import { exampleDirectoryFile } from '../activities/directory/create-directory';
+import { FileDirectory } from '../activities/directory/file/file-directory';
 import 'reflect-metadata';
 import { DefaultLogger, type LogContext, type Platform } from '@mikro-orm/core';
 import { Client, Connection } from '@temporalio/client';
@@ -320,6 +322,7 @@ async function startApi(db: TestDatabase, defer: Defer) {
     orm,
     temporal,
     log: createLogger({ level: 'silent', name: 'bench-api' }),
+    directory: new FileDirectory(exampleDirectoryFile),
   });
   await app.listen(port, '127.0.0.1');
   defer('the api', () => app.close());

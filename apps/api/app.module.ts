@@ -8,9 +8,13 @@ import { type Logger } from '../../libs/logger';
 import { type IncomingMessage } from 'node:http';
 import { AuthModule } from './auth/auth.module';
 import { ApiTokensModule } from './tokens/api-tokens.module';
-import { authenticate } from './auth/authenticate';
+import { authenticate, type AuthenticateDeps } from './auth/authenticate';
+import { type ApiContext, csrfChecked, csrfPlugin } from './auth/csrf';
+import { DirectoryMemberships } from './auth/memberships';
+import { type Directory } from '../../activities/directory/port';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CodecModule } from './codec/codec.module';
+import { EdgeModule } from './edge/edge.module';
 import { InventoryModule } from './inventory/inventory.module';
 import { ExplorerModule } from './explorer/explorer.module';
 import { formatGraphQLError } from './graphql/graphql-errors';
@@ -23,26 +27,32 @@ import { NetworkModule } from './network/network.module';
 import { OperationsModule } from './operations/operations.module';
 import { createSiteChildLoaders } from './sites/site-children.loader';
 import { SitesModule } from './sites/sites.module';
+import { SiteAdminsModule } from './site-admins/site-admins.module';
+import { SiteNotesModule } from './site-notes/site-notes.module';
 import { SshKeysModule } from './ssh-keys/ssh-keys.module';
-import { BERTH_CONFIG, LOGGER, ORM, TEMPORAL_CLIENT } from './tokens';
+import { AUTHENTICATE_DEPS, BERTH_CONFIG, DIRECTORY, LOGGER, ORM, TEMPORAL_CLIENT } from './tokens';
 
 export interface ApiDependencies {
   config: BerthConfig;
   orm: Orm;
   temporal: Client;
   log: Logger;
+  /** Read for callers' groups (authorisation) and people's names and addresses. */
+  directory: Directory;
 }
 
 /** Process-wide dependencies, made by the api's main (or a test) and shared with every module. */
 @Global()
 @Module({})
 class DependenciesModule {
-  static forRoot(deps: ApiDependencies): DynamicModule {
+  static forRoot(deps: ApiDependencies, auth: AuthenticateDeps): DynamicModule {
     const providers = [
       { provide: BERTH_CONFIG, useValue: deps.config },
       { provide: ORM, useValue: deps.orm },
       { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
       { provide: LOGGER, useValue: deps.log },
+      { provide: DIRECTORY, useValue: deps.directory },
+      { provide: AUTHENTICATE_DEPS, useValue: auth },
     ];
     return { module: DependenciesModule, providers, exports: providers.map((p) => p.provide) };
   }
@@ -61,16 +71,28 @@ export const graphqlModules = [
   NetworkModule,
   ApiTokensModule,
   SshKeysModule,
+  SiteAdminsModule,
+  SiteNotesModule,
 ];
 
 @Module({})
 export class AppModule {
   static forRoot(deps: ApiDependencies): DynamicModule {
+    const auth: AuthenticateDeps = {
+      config: deps.config,
+      log: deps.log,
+      orm: deps.orm,
+      memberships: new DirectoryMemberships(deps.directory, {
+        ttlMs: deps.config.directory.cacheSeconds * 1000,
+      }),
+    };
     return {
       module: AppModule,
       imports: [
-        DependenciesModule.forRoot(deps),
+        DependenciesModule.forRoot(deps, auth),
         SecurityHeadersModule,
+        // After the headers (so its 429s and preflights carry them), before every route.
+        EdgeModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           path: '/graphql',
@@ -82,28 +104,37 @@ export class AppModule {
           // One operation per request: a JSON array of operations would multiply every limit.
           allowBatchedHttpRequests: false,
           validationRules: queryLimitRules(),
-          plugins: [queryLimitsPlugin()],
+          plugins: [queryLimitsPlugin(), csrfPlugin()],
           formatError: formatGraphQLError(deps.log),
-          // HTTP requests carry the token in their Authorization header; subscriptions over
-          // WebSocket (graphql-ws) in the connection's parameters, `{ "authorization": "Bearer ..." }`,
-          // and a connection without a valid one is refused when it opens.
+          // HTTP requests carry a token in their Authorization header or a login session in a
+          // cookie (whose mutations also need its CSRF token); subscriptions over WebSocket
+          // (graphql-ws) a token in the connection's parameters, `{ "authorization": "Bearer ..." }`,
+          // never a cookie (any page may open a WebSocket with the browser's cookies), and a
+          // connection without a valid one is refused when it opens.
           context: async (request: {
             req?: IncomingMessage;
             connectionParams?: Record<string, unknown>;
-          }) => ({
-            loaders: createSiteChildLoaders(deps.orm),
-            principal: await authenticate(
-              deps,
-              request.req ? request.req.headers.authorization : bearerOf(request.connectionParams),
-            ),
-          }),
+          }): Promise<ApiContext> => {
+            const presented = request.req
+              ? {
+                  authorization: request.req.headers.authorization,
+                  cookie: request.req.headers.cookie,
+                }
+              : { authorization: bearerOf(request.connectionParams) };
+            const principal = await authenticate(auth, presented);
+            return {
+              loaders: createSiteChildLoaders(deps.orm),
+              principal,
+              csrfChecked: request.req ? csrfChecked(auth.config, principal, request.req) : true,
+            };
+          },
           subscriptions: {
             'graphql-ws': {
               path: '/graphql',
               // false closes the connection with 4403 Forbidden.
               onConnect: async (ctx: { connectionParams?: Record<string, unknown> }) => {
                 try {
-                  await authenticate(deps, bearerOf(ctx.connectionParams));
+                  await authenticate(auth, { authorization: bearerOf(ctx.connectionParams) });
                   return true;
                 } catch {
                   return false;

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Client, Connection } from '@temporalio/client';
+import { createDirectory } from '../../activities/directory/create-directory';
 import { ConfigError, loadConfig } from '../../libs/config';
 import { openOrm } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
@@ -17,7 +18,8 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     dataConverter: berthDataConverter(config),
   });
-  const app = await createApi({ config, orm, temporal, log });
+  const directory = await createDirectory({ config, log });
+  const app = await createApi({ config, orm, temporal, log, directory });
   await app.listen(config.api.port, config.api.host);
   log.info({ url: `${config.api.publicUrl}/graphql` }, 'api listening');
 
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'api stopping');
     await app.close();
     await connection.close();
+    await directory.close();
     await orm.close();
     process.exit(0);
   };

@@ -15,6 +15,8 @@ import {
   stopChild,
   waitForTemporal,
 } from '../../libs/temporal/dev-server';
+import { createDirectory } from '../../activities/directory/create-directory';
+import { type DevLoginProvider, startDevLoginProvider } from '../dev-login/dev-login-provider';
 import { registerSearchAttributes } from '../../libs/temporal/search-attributes';
 import { requireTemporalCli } from '../../libs/temporal/temporal-cli';
 
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  const devLogin = await startDevLogin(config, env, log);
   const children = {
     worker: startChild('worker', env, log),
     api: startChild('api', env, log),
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     await stopChild(children.api, 10_000);
     await stopChild(children.worker, (config.worker.shutdownGraceSeconds + 5) * 1000);
     if (devServer) await devServer.stop();
+    await devLogin?.stop();
     log.info('Berth stopped');
   };
   for (const [name, child] of Object.entries(children)) {
@@ -95,10 +99,58 @@ async function main(): Promise<void> {
       `Berth is running (profile ${config.profile}, hypervisor ${config.adapters.hypervisor}, ansible ${config.adapters.ansible}, dns ${config.adapters.dns}).`,
       `  GraphQL:     ${config.api.publicUrl}/graphql`,
       `  Temporal UI: ${ui}`,
+      ...(devLogin
+        ? [
+            `  Log in:      ${config.api.publicUrl}/auth/login (development provider: any user of the directory, any password)`,
+          ]
+        : []),
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * DEVELOPMENT ONLY: the login provider for browser login in the embedded profile, unless
+ * BERTH_DEV_LOGIN=false or a real provider is configured. Its issuer, client and audience are
+ * handed to the api through `env`, as an operator would set them for a real provider; the client
+ * secret is new on every start.
+ */
+async function startDevLogin(
+  config: BerthConfig,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+): Promise<DevLoginProvider | undefined> {
+  if (!config.devLogin.enabled || config.profile !== 'embedded' || config.oidc) return undefined;
+  const directory = await createDirectory({ config, log });
+  const clientId = 'berth-dev';
+  const clientSecret = randomBytes(32).toString('base64url');
+  const audience = `${config.api.publicUrl}/graphql`;
+  const provider = await startDevLoginProvider({
+    port: config.devLogin.port,
+    directory,
+    clientId,
+    clientSecret,
+    redirectUri: `${config.api.publicUrl}/auth/callback`,
+    audience,
+  });
+  log.warn(
+    { issuer: provider.issuer },
+    'started the DEVELOPMENT login provider: anyone listed in the directory logs in with any password',
+  );
+  Object.assign(env, {
+    BERTH_OIDC_ISSUER: provider.issuer,
+    BERTH_OIDC_AUDIENCE: audience,
+    BERTH_OIDC_CLIENT_ID: clientId,
+    BERTH_OIDC_CLIENT_SECRET: clientSecret,
+  });
+  return {
+    issuer: provider.issuer,
+    stop: async () => {
+      await provider.stop();
+      await directory.close();
+    },
+  };
 }
 
 /**

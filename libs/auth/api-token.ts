@@ -1,5 +1,6 @@
-import { createHmac, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { type Principal, type Scope } from './principal';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { derivedKey } from './derived-key';
+import { type Credential, type Scope } from './principal';
 
 /**
  * API tokens: long-lived bearer credentials for integrations, `berth_<tokenId>_<secret>`. The
@@ -20,7 +21,6 @@ export const lastUsedResolutionMs = 60 * 1000;
 const prefix = 'berth_';
 const secretBytes = 32;
 const hkdfInfo = 'berth/api-token';
-const minSecretKeyBytes = 32;
 const tokenPattern =
   /^berth_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -125,7 +125,7 @@ export function verifyApiToken(
   presented: ParsedApiToken,
   stored: StoredApiToken | undefined,
   now: Date = new Date(),
-): Principal {
+): Credential {
   if (!stored) {
     // The same work as for a real row, so that a guessed id cannot be told apart by timing.
     apiTokenSecretMatches(secretKeys, presented.tokenId, presented.secret, '');
@@ -136,23 +136,20 @@ export function verifyApiToken(
   }
   if (stored.revokedAt !== null) throw new ApiTokenRefusedError('revoked');
   if (now.getTime() >= stored.expiresAt.getTime()) throw new ApiTokenRefusedError('expired');
-  return principalOfApiToken(stored);
+  return credentialOfApiToken(stored);
 }
 
 /**
- * What a token's scopes allow, as a Principal. Its owner's directory groups are not known here,
- * so roles held through groups do not reach tokens; the operator flag was checked against the
- * owner when the token was made (only an operator can make an operator token).
+ * What a token's scopes allow. Its owner's groups, and whether they are an operator, are asked of
+ * the directory per request, as for every credential: an OPERATOR token of someone who has left
+ * the operator group acts as a plain user.
  */
-export function principalOfApiToken(
+export function credentialOfApiToken(
   token: Pick<StoredApiToken, 'id' | 'owner' | 'scopes' | 'siteIds'>,
-): Principal {
-  const operator = token.scopes.includes('operator');
+): Credential {
   const siteLimited = token.scopes.includes('site');
   return {
     userId: token.owner,
-    groups: [],
-    operator,
     scopes: scopesOf(token.scopes),
     via: 'api-token',
     tokenId: token.id,
@@ -171,17 +168,6 @@ export function scopesOf(tokenScopes: readonly ApiTokenScope[]): Scope[] {
   return [...result];
 }
 
-/** Derived keys by secret key, as for development tokens: HKDF once per key, not per request. */
-const derivedKeys = new WeakMap<Buffer, Buffer>();
-
 function hashKey(secretKey: Buffer): Buffer {
-  if (secretKey.length < minSecretKeyBytes) {
-    throw new RangeError(`the secret key must be at least ${minSecretKeyBytes} bytes`);
-  }
-  let key = derivedKeys.get(secretKey);
-  if (!key) {
-    key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), hkdfInfo, 32));
-    derivedKeys.set(secretKey, key);
-  }
-  return key;
+  return derivedKey(secretKey, hkdfInfo);
 }

@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { derivedKey } from './derived-key';
 import { directoryNamePattern, isScope, type Principal, type Scope } from './principal';
 
 /**
@@ -27,7 +28,6 @@ export const maxDevTokenGroups = 100;
 /** Clocks of the machine that minted a token and of the api may differ a little. */
 const clockSkewSeconds = 60;
 /** Below this a deployment secret is too weak to derive a signing key from (settings.ts agrees). */
-const minSecretKeyBytes = 32;
 
 export type InvalidTokenReason =
   | 'malformed'
@@ -270,19 +270,8 @@ function encodeJson(value: object): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
-/** Derived keys by secret key: HKDF on every request showed in the api's profile. */
-const derivedKeys = new WeakMap<Buffer, Buffer>();
-
 function signingKey(secretKey: Buffer): Buffer {
-  if (secretKey.length < minSecretKeyBytes) {
-    throw new RangeError(`the secret key must be at least ${minSecretKeyBytes} bytes`);
-  }
-  let key = derivedKeys.get(secretKey);
-  if (!key) {
-    key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), hkdfInfo, 32));
-    derivedKeys.set(secretKey, key);
-  }
-  return key;
+  return derivedKey(secretKey, hkdfInfo);
 }
 
 function signature(key: Buffer, signingInput: string): string {

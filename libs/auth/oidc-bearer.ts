@@ -1,5 +1,5 @@
 import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
-import { directoryNamePattern, type Principal, type Scope } from './principal';
+import { type Credential, directoryNamePattern, type Scope } from './principal';
 
 /**
  * Bearer JWT access tokens issued by the organisation's OIDC provider for the Berth api (the
@@ -24,8 +24,6 @@ export interface OidcBearerOptions {
   audience: string;
   /** Claim holding the directory uid; absent from a token, `sub` is used. */
   userIdClaim?: string;
-  /** Members of this directory group are operators; none when unset. */
-  operatorGroup?: string;
   /** Default {@link defaultClockToleranceSeconds}. */
   clockToleranceSeconds?: number;
   /** Least time between two JWKS fetches caused by unknown key ids; default 30 s (jose's). */
@@ -34,8 +32,14 @@ export interface OidcBearerOptions {
   jwksCacheMaxAgeMs?: number;
 }
 
-/** What a verified token says about its caller; Principal's shape, joining its `via` union. */
-export type OidcPrincipal = Omit<Principal, 'via' | 'tokenId' | 'siteIds'> & { via: 'oidc' };
+/**
+ * What a verified token says about its caller. A `groups` claim is not read: groups come from the
+ * directory (libs/auth/principal.ts, Credential), so that leaving a group does not wait for the
+ * user's tokens to expire.
+ */
+export type OidcCredential = Omit<Credential, 'via' | 'tokenId' | 'siteIds' | 'sessionId'> & {
+  via: 'oidc';
+};
 
 export type OidcTokenRefusal =
   | 'malformed'
@@ -94,7 +98,7 @@ const berthScopes: Readonly<Record<string, readonly Scope[]>> = {
 
 export interface OidcBearerVerifier {
   /** The caller a token names, or OidcTokenRefusedError / OidcProviderUnavailableError. */
-  verify(token: string, now?: Date): Promise<OidcPrincipal>;
+  verify(token: string, now?: Date): Promise<OidcCredential>;
 }
 
 /**
@@ -133,7 +137,7 @@ export function createOidcBearerVerifier(options: OidcBearerOptions): OidcBearer
       } catch (error) {
         throw translate(jose, error);
       }
-      return principalFromClaims(options, payload);
+      return credentialFromClaims(options, payload);
     },
   };
 }
@@ -239,7 +243,7 @@ function translate(jose: typeof Jose, error: unknown): Error {
   return new OidcProviderUnavailableError('fetching the provider keys failed', { cause: error });
 }
 
-function principalFromClaims(options: OidcBearerOptions, claims: Jose.JWTPayload): OidcPrincipal {
+function credentialFromClaims(options: OidcBearerOptions, claims: Jose.JWTPayload): OidcCredential {
   const sub = field(claims, 'sub');
   // RFC 9068 §2.2: a token issued to a client for itself (client credentials) has the client as
   // its subject. It names no user, and must not become the user who shares the client's name.
@@ -253,30 +257,13 @@ function principalFromClaims(options: OidcBearerOptions, claims: Jose.JWTPayload
   if (typeof userId !== 'string' || !directoryNamePattern.test(userId)) {
     throw new OidcTokenRefusedError('user-id', `the token ${userIdClaim} is not a directory uid`);
   }
-  const groupsClaim = field(claims, 'groups');
-  const groups = Array.isArray(groupsClaim)
-    ? [
-        ...new Set(
-          groupsClaim.filter(
-            (group): group is string =>
-              typeof group === 'string' && directoryNamePattern.test(group),
-          ),
-        ),
-      ]
-    : [];
   const scopeClaim = field(claims, 'scope');
   const granted = typeof scopeClaim === 'string' ? scopeClaim.split(' ') : [];
   const scopes = [...new Set(granted.flatMap((scope) => berthScopes[scope] ?? []))];
   if (scopes.length === 0) {
     throw new OidcTokenRefusedError('scope', 'the token grants no Berth scope');
   }
-  return {
-    userId,
-    groups,
-    operator: options.operatorGroup !== undefined && groups.includes(options.operatorGroup),
-    scopes,
-    via: 'oidc',
-  };
+  return { userId, scopes, via: 'oidc' };
 }
 
 /** Own properties only: a `__proto__` key must not supply a claim. */

@@ -25,15 +25,37 @@ export interface Principal {
   operator: boolean;
   /** What this credential allows, whatever the user could do with another one. */
   scopes: Scope[];
-  /** How the caller authenticated; OIDC joins this union in a later issue. */
-  via: 'dev-token' | 'api-token' | 'oidc';
+  /**
+   * How the caller authenticated: a development token (embedded profile), an API token, an OIDC
+   * bearer access token, or a browser session made by logging in through OIDC.
+   */
+  via: 'dev-token' | 'api-token' | 'oidc' | 'session';
   /** The API token presented, when `via` is `api-token` (for logs and audit, never a secret). */
   tokenId?: string;
+  /** The login session, when `via` is `session` (its public id, never its secret). */
+  sessionId?: string;
   /**
    * Only these sites, whatever the user administers (a per-site API token); absent means no such
    * limit. A limited credential is never an operator's.
    */
   siteIds?: string[];
+}
+
+/**
+ * What a verified credential says by itself: who is calling and what the credential allows. The
+ * caller's groups, and with them the operator flag, come from the directory (the api's
+ * DirectoryMemberships), never from the credential, so that leaving a group takes effect at once
+ * for every credential the user holds.
+ */
+export type Credential = Omit<Principal, 'groups' | 'operator'>;
+
+/** The principal of a credential whose user belongs to `groups`. */
+export function withMemberships(
+  credential: Credential,
+  groups: readonly string[],
+  operatorGroup: string,
+): Principal {
+  return { ...credential, groups: [...groups], operator: groups.includes(operatorGroup) };
 }
 
 export function isScope(value: unknown): value is Scope {

@@ -34,6 +34,19 @@ export interface BerthConfig {
     readonly codecCorsOrigins: readonly string[];
     /** How often subscriptions read what they follow. */
     readonly subscriptionPollMs: number;
+    /** Origins whose pages may call /graphql with credentials; exact, no wildcards. */
+    readonly corsOrigins: readonly string[];
+    /** Addresses or networks (CIDR) of proxies whose `X-Forwarded-For` is believed. */
+    readonly trustedProxies: readonly string[];
+  };
+  /** Per api process; 0 turns a limit off. */
+  readonly rateLimits: {
+    /** Requests to the login routes per client address and minute. */
+    readonly loginPerMinute: number;
+    /** 401 answers per client address and minute before its requests are answered 429. */
+    readonly authFailuresPerMinute: number;
+    /** API tokens created per user and hour. */
+    readonly tokenCreatePerHour: number;
   };
   readonly adapters: {
     readonly hypervisor: (typeof hypervisorAdapters)[number];
@@ -61,6 +74,8 @@ export interface BerthConfig {
       | undefined;
     /** Members of this directory group are operators. */
     readonly operatorGroup: string;
+    /** How long the api reuses a caller's groups. */
+    readonly cacheSeconds: number;
   };
   /** Bearer access tokens from an OIDC provider; unset when BERTH_OIDC_ISSUER is. */
   readonly oidc:
@@ -69,8 +84,21 @@ export interface BerthConfig {
         readonly audience: string;
         readonly userClaim: string;
         readonly clockToleranceSeconds: number;
+        /** Browser login (authorization code + PKCE); unset without BERTH_OIDC_CLIENT_ID. */
+        readonly login:
+          | {
+              readonly clientId: string;
+              /** Never log it; undefined for a public client. */
+              readonly clientSecret: string | undefined;
+              readonly scope: string;
+            }
+          | undefined;
       }
     | undefined;
+  /** Browser sessions made by logging in. */
+  readonly sessions: { readonly hours: number };
+  /** The development login provider `npm start` runs (embedded profile only). */
+  readonly devLogin: { readonly enabled: boolean; readonly port: number };
   /** Set when HYPERVISOR=vsphere. */
   readonly vsphere: VsphereConfig | undefined;
   /** Signs per-VM callback tokens. Never log it. */
@@ -219,9 +247,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     if (v.temporalAddress === undefined) {
       problems.push('TEMPORAL_ADDRESS is required in the production profile');
     }
+    if (v.devLogin === true) {
+      problems.push(
+        `${settings.devLogin.env}=true is refused by the production profile: the development login provider lets anyone in`,
+      );
+    }
   }
   if (v.oidcIssuer !== undefined && v.oidcAudience === undefined && !invalid.has('oidcAudience')) {
     problems.push(`${settings.oidcAudience.env} is required with BERTH_OIDC_ISSUER`);
+  }
+  if (v.oidcClientId !== undefined && v.oidcIssuer === undefined && !invalid.has('oidcIssuer')) {
+    problems.push(`${settings.oidcIssuer.env} is required with ${settings.oidcClientId.env}`);
   }
   if (v.directory === 'ldap') {
     for (const key of [
@@ -276,6 +312,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
         `http://127.0.0.1:${v.temporalUiPort},http://localhost:${v.temporalUiPort}`
       ).split(','),
       subscriptionPollMs: v.subscriptionPollMs!,
+      corsOrigins: v.corsOrigins?.split(',') ?? [],
+      trustedProxies: v.trustedProxies?.split(',') ?? [],
+    },
+    rateLimits: {
+      loginPerMinute: v.rateLimitLoginPerMinute!,
+      authFailuresPerMinute: v.rateLimitAuthFailuresPerMinute!,
+      tokenCreatePerHour: v.rateLimitTokenCreatePerHour!,
     },
     adapters: {
       hypervisor: v.hypervisor!,
@@ -301,6 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
             }
           : undefined,
       operatorGroup: v.operatorGroup!,
+      cacheSeconds: v.directoryCacheSeconds!,
     },
     oidc:
       v.oidcIssuer !== undefined
@@ -309,8 +353,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
             audience: v.oidcAudience!,
             userClaim: v.oidcUserClaim!,
             clockToleranceSeconds: v.oidcClockToleranceSeconds!,
+            login:
+              v.oidcClientId !== undefined
+                ? {
+                    clientId: v.oidcClientId,
+                    clientSecret: v.oidcClientSecret,
+                    scope: v.oidcLoginScope!,
+                  }
+                : undefined,
           }
         : undefined,
+    sessions: { hours: v.sessionHours! },
+    devLogin: { enabled: v.devLogin ?? profile === 'embedded', port: v.devLoginPort! },
     vsphere:
       v.hypervisor === 'vsphere'
         ? {

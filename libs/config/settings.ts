@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseCidr } from '../network/addresses';
+import { parseAddress, parseCidr } from '../network/addresses';
 import { parseHostnamePattern } from '../network/hostnames';
 
 /**
@@ -25,6 +25,26 @@ export interface Setting {
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const adapter = <T extends readonly [string, ...string[]]>(names: T) => z.enum(names);
+
+/** Requests allowed per period; 0 means no limit. */
+const rateLimit = z.coerce.number().int().min(0).max(1_000_000);
+
+/** `scheme://host[:port]` exactly as a browser sends it in `Origin`: no path, no wildcard. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    // WHATWG URLs accept `*` in a host name; a wildcard must not pass for an origin.
+    const host =
+      /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/;
+    return /^https?:$/.test(url.protocol) && host.test(url.hostname) && url.origin === text;
+  } catch {
+    return false;
+  }
+}
+
+function isAddressOrNetwork(text: string): boolean {
+  return parseAddress(text) !== undefined || typeof parseCidr(text) !== 'string';
+}
 
 /** Adapters that exist today; each later issue adds its real adapter to these lists. */
 export const hypervisorAdapters = ['simulated', 'vsphere'] as const;
@@ -122,6 +142,52 @@ export const settings = {
     schema: z
       .string()
       .regex(/^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/, 'must be origins separated by commas'),
+  },
+  corsOrigins: {
+    env: 'BERTH_CORS_ORIGINS',
+    description:
+      'Comma-separated origins (`https://panel.example.org`, exact: no wildcards, no paths) whose pages may call `/graphql` with credentials; default none',
+    optional: true,
+    schema: z.string().superRefine((text, context) => {
+      for (const origin of text.split(',')) {
+        if (!isOrigin(origin)) {
+          context.addIssue({ code: 'custom', message: `"${origin}" is not an origin` });
+        }
+      }
+    }),
+  },
+  trustedProxies: {
+    env: 'BERTH_TRUSTED_PROXIES',
+    description:
+      'Comma-separated addresses or networks (`10.0.0.5`, `2001:db8::/64`) of the reverse proxies in front of the api: only from these is `X-Forwarded-For` believed, for per-address rate limits; default none',
+    optional: true,
+    schema: z.string().superRefine((text, context) => {
+      for (const entry of text.split(',')) {
+        if (!isAddressOrNetwork(entry)) {
+          context.addIssue({ code: 'custom', message: `"${entry}" is not an address or network` });
+        }
+      }
+    }),
+  },
+  rateLimitLoginPerMinute: {
+    env: 'BERTH_RATE_LIMIT_LOGIN_PER_MINUTE',
+    description:
+      'Requests to the login routes (`/auth/login`, `/auth/callback`) one client address may make per minute (per api process); 0 turns the limit off',
+    default: '20',
+    schema: rateLimit,
+  },
+  rateLimitAuthFailuresPerMinute: {
+    env: 'BERTH_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE',
+    description:
+      'Refused credentials (401 answers) one client address may collect per minute (per api process); past it, its requests are answered 429 until the allowance refills. 0 turns the limit off',
+    default: '30',
+    schema: rateLimit,
+  },
+  rateLimitTokenCreatePerHour: {
+    env: 'BERTH_RATE_LIMIT_TOKEN_CREATE_PER_HOUR',
+    description: 'API tokens one user may create per hour (per api process); 0 turns the limit off',
+    default: '20',
+    schema: rateLimit,
   },
   subscriptionPollMs: {
     env: 'BERTH_SUBSCRIPTION_POLL_MS',
@@ -336,6 +402,58 @@ export const settings = {
     description: 'Clock difference allowed when checking exp, nbf and iat',
     default: '30',
     schema: z.coerce.number().int().min(0).max(300),
+  },
+  oidcClientId: {
+    env: 'BERTH_OIDC_CLIENT_ID',
+    description:
+      "Berth's client id at the OIDC provider; with it, people log in with a browser at `/auth/login` (authorization code + PKCE)",
+    optional: true,
+    schema: z.string().min(1).max(200),
+  },
+  oidcClientSecret: {
+    env: 'BERTH_OIDC_CLIENT_SECRET',
+    description: 'Client secret for browser login; unset means a public client (PKCE only)',
+    optional: true,
+    sensitive: true,
+    schema: z.string().min(1).max(500),
+  },
+  oidcLoginScope: {
+    env: 'BERTH_OIDC_LOGIN_SCOPE',
+    description: 'Scopes asked for at browser login; the ID token must carry BERTH_OIDC_USER_CLAIM',
+    default: 'openid profile',
+    schema: z
+      .string()
+      .regex(
+        /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/,
+        'must be scopes separated by spaces',
+      )
+      .refine((text) => text.split(' ').includes('openid'), 'must include openid'),
+  },
+  sessionHours: {
+    env: 'BERTH_SESSION_HOURS',
+    description: 'How long a browser login lasts before the user logs in again',
+    default: '12',
+    schema: positiveInt.max(7 * 24),
+  },
+  devLogin: {
+    env: 'BERTH_DEV_LOGIN',
+    description:
+      'Development only: `npm start` runs a login provider for browser login whose users are those of the directory (any password) unless BERTH_OIDC_ISSUER is set. Default `true` in the embedded profile; refused by the production profile',
+    optional: true,
+    schema: z.enum(['true', 'false']).transform((text) => text === 'true'),
+  },
+  devLoginPort: {
+    env: 'BERTH_DEV_LOGIN_PORT',
+    description: 'Port of the development login provider',
+    default: '4010',
+    schema: port,
+  },
+  directoryCacheSeconds: {
+    env: 'BERTH_DIRECTORY_CACHE_SECONDS',
+    description:
+      "How long the api reuses a caller's directory groups; removing someone from a group takes effect within this time. 0 asks on every request",
+    default: '60',
+    schema: z.coerce.number().int().min(0).max(3600),
   },
   operatorGroup: {
     env: 'BERTH_OPERATOR_GROUP',

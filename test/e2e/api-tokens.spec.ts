@@ -1,5 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleDirectoryFile } from '../../activities/directory/create-directory';
+import { FileDirectory } from '../../activities/directory/file/file-directory';
+import { DirectoryMemberships } from '../../apps/api/auth/memberships';
 import { authenticate } from '../../apps/api/auth/authenticate';
 import { type DevTokenOptions } from '../../libs/auth/dev-token';
 import { forkEm } from '../../libs/db/orm';
@@ -469,17 +472,24 @@ describe.each(databaseKinds)('API tokens on %s', (kind) => {
         config: { ...berth.config, profile: 'production' as const },
         log: createLogger({ level: 'silent', name: 'api-tokens-test' }),
         orm: db.orm,
+        memberships: new DirectoryMemberships(new FileDirectory(exampleDirectoryFile), {
+          ttlMs: 0,
+        }),
       };
       const { secret } = await createToken(alice, { name: 'prod', scopes: ['READ_ONLY'] });
-      await expect(authenticate(deps, `Bearer ${secret}`)).resolves.toMatchObject({
+      await expect(
+        authenticate(deps, { authorization: `Bearer ${secret}` }),
+      ).resolves.toMatchObject({
         userId: 'alice',
         via: 'api-token',
         scopes: ['sites:read'],
       });
       const devToken = berth.token(alice);
-      await expect(authenticate(deps, `Bearer ${devToken}`)).rejects.toThrow(GraphQLError);
+      await expect(authenticate(deps, { authorization: `Bearer ${devToken}` })).rejects.toThrow(
+        GraphQLError,
+      );
       await expect(
-        authenticate({ ...deps, config: berth.config }, `Bearer ${devToken}`),
+        authenticate({ ...deps, config: berth.config }, { authorization: `Bearer ${devToken}` }),
       ).resolves.toMatchObject({ via: 'dev-token' });
     },
   );

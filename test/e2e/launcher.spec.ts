@@ -13,6 +13,7 @@ import {
   type SiteData,
   siteQuery,
 } from '../helpers/graphql-documents';
+import { browserLogIn, sessionGraphql } from '../helpers/browser-login';
 import { temporalCli, temporalUnavailable } from '../helpers/temporal';
 
 const launcherMain = join(__dirname, '../../apps/launcher/main.ts');
@@ -22,11 +23,14 @@ interface Launched {
   output(): string;
   exited: Promise<number | null>;
   graphqlUrl: string;
+  /** The development login provider's issuer. */
+  devLoginUrl: string;
 }
 
 /** Runs `npm start`'s launcher from source with a fresh data folder and the given variables. */
 async function launch(dataDir: string, env: Record<string, string>): Promise<Launched> {
   const apiPort = await freePort();
+  const devLoginPort = await freePort();
   let output = '';
   const child = spawn(process.execPath, ['-r', '@swc-node/register', launcherMain], {
     env: {
@@ -34,6 +38,7 @@ async function launch(dataDir: string, env: Record<string, string>): Promise<Lau
       HOME: process.env.HOME,
       BERTH_DATA_DIR: dataDir,
       BERTH_API_PORT: String(apiPort),
+      BERTH_DEV_LOGIN_PORT: String(devLoginPort),
       BERTH_LOG_LEVEL: 'warn',
       ...env,
     },
@@ -52,7 +57,13 @@ async function launch(dataDir: string, env: Record<string, string>): Promise<Lau
   expect(output, output).toContain(`GraphQL:     ${graphqlUrl}`);
   const secretKey = Buffer.from(readFileSync(join(dataDir, 'secret.key'), 'utf8').trim(), 'base64');
   tokens.set(graphqlUrl, mintDevToken(secretKey, { userId: 'alice' }));
-  return { child, output: () => output, exited, graphqlUrl };
+  return {
+    child,
+    output: () => output,
+    exited,
+    graphqlUrl,
+    devLoginUrl: `http://127.0.0.1:${devLoginPort}`,
+  };
 }
 
 /** Tokens for the launched api, signed with the key the launcher made in its data folder. */
@@ -132,11 +143,21 @@ describe.skipIf(temporalUnavailable())('the embedded launcher', () => {
     );
     expect(shown).toContain(`site/${siteId}`);
 
+    // Browser login works out of the box, through the development provider: alice is the
+    // example directory's, and sees the sites she requested.
+    const apiUrl = launched.graphqlUrl.replace(/\/graphql$/, '');
+    expect(launched.output()).toContain(`Log in:      ${apiUrl}/auth/login`);
+    const { jar, callback } = await browserLogIn(apiUrl, launched.devLoginUrl, 'alice');
+    expect(callback.status).toBe(303);
+    const listed = await sessionGraphql(apiUrl, jar, '{ sites(first: 10) { totalCount } }');
+    expect(listed.body.data).toEqual({ sites: { totalCount: 5 } });
+
     launched.child.kill('SIGINT');
     expect(await launched.exited).toBe(0);
-    // Everything it started is gone: the api, and the dev server with its UI.
+    // Everything it started is gone: the api, the dev server with its UI, the login provider.
     await expect(fetch(launched.graphqlUrl)).rejects.toThrow();
     await expect(fetch(uiUrl)).rejects.toThrow();
+    await expect(fetch(launched.devLoginUrl)).rejects.toThrow();
   });
 
   it('uses the Temporal server named by TEMPORAL_ADDRESS and leaves it running', async () => {
@@ -148,9 +169,16 @@ describe.skipIf(temporalUnavailable())('the embedded launcher', () => {
       searchAttributes: false,
     });
     try {
-      const launched = await launch(freshDataDir(), { TEMPORAL_ADDRESS: server.address });
+      const launched = await launch(freshDataDir(), {
+        TEMPORAL_ADDRESS: server.address,
+        BERTH_DEV_LOGIN: 'false',
+      });
       children.push(launched.child);
       expect(launched.output()).toContain("Temporal UI: (the configured Temporal server's UI)");
+      // Without the development provider there is no browser login.
+      expect(launched.output()).not.toContain('Log in:');
+      const apiUrl = launched.graphqlUrl.replace(/\/graphql$/, '');
+      expect((await fetch(`${apiUrl}/auth/login`, { redirect: 'manual' })).status).toBe(404);
       await provisionSite(launched.graphqlUrl, 'Reused server site');
 
       launched.child.kill('SIGINT');

@@ -36,6 +36,7 @@ import { uniqueName } from '../helpers/test-names';
 interface TestDirectory {
   env: Record<string, string>;
   addMember(group: string, uid: string): Promise<void>;
+  removeMember(group: string, uid: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +50,12 @@ const directories: Record<'file' | 'ldap', () => Promise<TestDirectory>> = {
       async addMember(group, uid) {
         const data = parse(await readFile(file, 'utf8')) as DirectorySeed;
         data.groups.find((entry) => entry.name === group)!.members.push(uid);
+        await writeFile(file, stringify(data));
+      },
+      async removeMember(group, uid) {
+        const data = parse(await readFile(file, 'utf8')) as DirectorySeed;
+        const entry = data.groups.find((candidate) => candidate.name === group)!;
+        entry.members = entry.members.filter((member) => member !== uid);
         await writeFile(file, stringify(data));
       },
       stop: () => rm(dir, { recursive: true, force: true }),
@@ -65,24 +72,29 @@ const directories: Record<'file' | 'ldap', () => Promise<TestDirectory>> = {
         LDAP_USER_BASE: slapd.userBase,
         LDAP_GROUP_BASE: slapd.groupBase,
       },
-      async addMember(group, uid) {
-        const admin = await slapdAdmin(slapd);
-        try {
-          await admin.modify(
-            `cn=${group},${slapd.groupBase}`,
-            new Change({
-              operation: 'add',
-              modification: new Attribute({ type: 'memberUid', values: [uid] }),
-            }),
-          );
-        } finally {
-          await admin.unbind();
-        }
-      },
+      addMember: (group, uid) => changeMembers(slapd, 'add', group, uid),
+      removeMember: (group, uid) => changeMembers(slapd, 'delete', group, uid),
       stop: () => slapd.stop(),
     };
   },
 };
+
+async function changeMembers(
+  slapd: Slapd,
+  operation: 'add' | 'delete',
+  group: string,
+  uid: string,
+): Promise<void> {
+  const admin = await slapdAdmin(slapd);
+  try {
+    await admin.modify(
+      `cn=${group},${slapd.groupBase}`,
+      new Change({ operation, modification: new Attribute({ type: 'memberUid', values: [uid] }) }),
+    );
+  } finally {
+    await admin.unbind();
+  }
+}
 
 describe.each(['ldap', 'file'] as const)(
   'refreshing sites’ people with the %s directory',
@@ -106,7 +118,8 @@ describe.each(['ldap', 'file'] as const)(
         db,
         temporal,
         taskQueue: uniqueName(`people-${adapter}`),
-        env: directory.env,
+        // The api asks the directory for callers' groups at least once a second.
+        env: { ...directory.env, BERTH_DIRECTORY_CACHE_SECONDS: '1' },
       });
       [groupSite, disabledSite] = await Promise.all([readySite(), readySite()]);
       await disable(disabledSite);
@@ -208,6 +221,27 @@ describe.each(['ldap', 'file'] as const)(
       }
     }
 
+    /** What the site's next configuration run would be given, from the directory as it is now. */
+    async function configuration(siteId: string) {
+      const vm = await forkEm(db.orm).findOneOrFail(Vm, { siteId });
+      const dir = await createDirectory({
+        config: berth.config,
+        log: createLogger({ level: 'silent', name: 'test' }),
+      });
+      try {
+        const target = {
+          vmId: vm.id,
+          siteId,
+          hostname: 'h.example.org',
+          ipv4: '192.0.2.1',
+          ipv6: '2001:db8::1',
+        };
+        return (await siteConfiguration(db.orm, berth.config.secretKey, target, dir)).vars;
+      } finally {
+        await dir.close();
+      }
+    }
+
     it.skipIf(skip)(
       'configures a site once when its group changes, and not otherwise',
       async () => {
@@ -233,32 +267,12 @@ describe.each(['ldap', 'file'] as const)(
         expect(second.applied).toBe(second.now);
         expect(second.now).not.toBe(first.now);
 
-        const vm = await forkEm(db.orm).findOneOrFail(Vm, { siteId: groupSite });
-        const dir = await createDirectory({
-          config: berth.config,
-          log: createLogger({ level: 'silent', name: 'test' }),
+        const vars = await configuration(groupSite);
+        expect(vars.berth.users.map((user) => user.uid)).toContain('carol');
+        expect(vars.berth.unix_groups).toContainEqual({
+          name: 'webmasters',
+          members: ['alice', 'bob', 'carol'],
         });
-        try {
-          const { vars } = await siteConfiguration(
-            db.orm,
-            berth.config.secretKey,
-            {
-              vmId: vm.id,
-              siteId: groupSite,
-              hostname: 'h.example.org',
-              ipv4: '192.0.2.1',
-              ipv6: '2001:db8::1',
-            },
-            dir,
-          );
-          expect(vars.berth.users.map((user) => user.uid)).toContain('carol');
-          expect(vars.berth.unix_groups).toContainEqual({
-            name: 'webmasters',
-            members: ['alice', 'bob', 'carol'],
-          });
-        } finally {
-          await dir.close();
-        }
 
         const events = await forkEm(db.orm).find(SiteEvent, {
           siteId: groupSite,
@@ -277,6 +291,76 @@ describe.each(['ldap', 'file'] as const)(
           }),
         ).toBe(0);
         expect((await forkEm(db.orm).findOneOrFail(Site, disabledSite)).status).toBe('disabled');
+      },
+      120_000,
+    );
+
+    it.skipIf(skip)(
+      "gives a group's new member the site on the api and the server, and takes it away when they leave",
+      async () => {
+        // alice, the site's admin, grants the editors group the admin role through the api.
+        const granted = await berth.graphql<{ grantSiteRole: { __typename: string } }>(
+          `mutation Grant($input: SiteRoleInput!) { grantSiteRole(input: $input) { __typename } }`,
+          { input: { siteId: groupSite, group: 'editors', role: 'ADMIN' } },
+        );
+        expect(granted.data?.grantSiteRole.__typename).toBe('SiteOperationPayload');
+        await eventually(
+          'the grant being applied',
+          () => forkEm(db.orm).count(Operation, { siteId: groupSite, status: 'running' }),
+          (running) => running === 0,
+        );
+        await statusOf(groupSite, 'ready');
+
+        // dave holds a token of his own, whose groups the api asks the directory for.
+        const made = await berth.graphql<{ createApiToken: { secret?: string } }>(
+          `mutation Token($input: CreateApiTokenInput!) {
+            createApiToken(input: $input) { ... on CreateApiTokenPayload { secret } }
+          }`,
+          { input: { name: 'dave', scopes: ['READ_ONLY'] } },
+          { userId: 'dave' },
+        );
+        const daveToken = made.data!.createApiToken.secret!;
+        const daveSees = async () => {
+          const response = await fetch(`${berth.apiUrl}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${daveToken}` },
+            body: JSON.stringify({ query: '{ site(id: "' + groupSite + '") { id } }' }),
+          });
+          const body = (await response.json()) as { data?: { site: { id: string } | null } };
+          return body.data?.site?.id === groupSite;
+        };
+        const serverUsers = async () =>
+          (await configuration(groupSite)).berth.users.map((user) => user.uid);
+        expect(await daveSees()).toBe(false);
+
+        // He joins the group: the api lets him in within its cache time, the refresh configures
+        // the server with him.
+        await directory.addMember('editors', 'dave');
+        await eventually('dave seeing the site', daveSees, (sees) => sees, 10_000);
+        expect(await refresh()).toMatchObject({ changed: 1, requested: 1 });
+        await applied(groupSite);
+        expect(await serverUsers()).toContain('dave');
+        const withDave = await digests(groupSite);
+        expect(withDave.applied).toBe(withDave.now);
+
+        // He leaves it: both are taken away the same way.
+        await directory.removeMember('editors', 'dave');
+        await eventually('dave no longer seeing the site', daveSees, (sees) => !sees, 10_000);
+        expect(await refresh()).toMatchObject({ changed: 1, requested: 1 });
+        await applied(groupSite);
+        expect(await serverUsers()).not.toContain('dave');
+        const withoutDave = await digests(groupSite);
+        expect(withoutDave.applied).toBe(withoutDave.now);
+        expect(withoutDave.now).not.toBe(withDave.now);
+        const last = await forkEm(db.orm).find(
+          SiteEvent,
+          { siteId: groupSite, action: 'site.people-changed' },
+          { orderBy: { id: 'desc' } },
+        );
+        // The audit lists the users as they are now: dave no longer among them.
+        expect(last[0]!.summary).toContain('carol');
+        expect(last[0]!.summary).not.toContain('dave');
+        expect(last[1]!.summary).toContain('dave');
       },
       120_000,
     );

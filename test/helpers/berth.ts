@@ -2,6 +2,7 @@ import { type INestApplication } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApi } from '../../apps/api/api';
+import { createDirectory } from '../../activities/directory/create-directory';
 import { type BerthWorker, createBerthWorker, workflowsPath } from '../../apps/worker/worker';
 import { type DevTokenOptions, mintDevToken } from '../../libs/auth/dev-token';
 import { type BerthConfig } from '../../libs/config';
@@ -70,8 +71,10 @@ export async function startBerth(options: {
   taskQueue: string;
   worker?: boolean;
   env?: Record<string, string>;
+  /** Default a free port; give one when something must know the api's URL beforehand. */
+  apiPort?: number;
 }): Promise<BerthStack> {
-  const port = await freePort();
+  const port = options.apiPort ?? (await freePort());
   const config = testConfig({
     database: options.db.database,
     temporalAddress: options.temporal.address,
@@ -85,11 +88,13 @@ export async function startBerth(options: {
     namespace: config.temporal.namespace,
     dataConverter: berthDataConverter(config),
   });
+  const directory = await createDirectory({ config, log });
   const app: INestApplication = await createApi({
     config,
     orm: options.db.orm,
     temporal,
     log,
+    directory,
   });
   await app.listen(port, '127.0.0.1');
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -137,6 +142,7 @@ export async function startBerth(options: {
     async stop() {
       await stack.stopWorker();
       await app.close();
+      await directory.close();
     },
   };
   if (options.worker !== false) await stack.startWorker();

@@ -101,6 +101,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
       ],
       jwks: { keys: jwks },
       cookies: { keys: cookieKeys },
+      // Claims asked for by scope go into the ID token too, where Berth's browser login reads them.
+      conformIdTokenClaims: false,
       // Explicit lifetimes (seconds), which also keeps the provider from noting its defaults.
       ttl: {
         AccessToken: 300,
@@ -166,42 +168,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     });
   };
 
-  const logIn = async (authorizationUrl: string, sub: string, jar = new CookieJar()) => {
-    let next = new URL(authorizationUrl);
-    let method: 'GET' | 'POST' = 'GET';
-    let body: URLSearchParams | undefined;
-    // Authorization, login form, resume, consent form, resume: a handful of hops at most.
-    for (let hop = 0; hop < 12; hop += 1) {
-      if (redirectUris.includes(`${next.origin}${next.pathname}`)) return next;
-      if (next.origin !== new URL(issuer).origin)
-        throw new Error(`the login left for ${next.href}`);
-      const response = await fetch(next, {
-        method,
-        redirect: 'manual',
-        headers: { cookie: jar.header() },
-        ...(body ? { body } : {}),
-      });
-      jar.take(response);
-      const location = response.headers.get('location');
-      if (location !== null) {
-        next = new URL(location, next);
-        method = 'GET';
-        body = undefined;
-        continue;
-      }
-      const page = await response.text();
-      if (response.status !== 200 || !next.pathname.startsWith('/interaction/')) {
-        throw new Error(`the provider answered ${response.status} at ${next.pathname}: ${page}`);
-      }
-      const prompt = /name="prompt" value="(login|consent)"/.exec(page)?.[1];
-      if (prompt === undefined) throw new Error(`no known prompt at ${next.pathname}: ${page}`);
-      method = 'POST';
-      body = new URLSearchParams(
-        prompt === 'login' ? { prompt, login: sub, password: 'any' } : { prompt },
-      );
-    }
-    throw new Error('the login did not reach the redirect URI within 12 hops');
-  };
+  const logIn = (authorizationUrl: string, sub: string, jar = new CookieJar()) =>
+    followLogin({ issuer, redirectUris }, authorizationUrl, sub, jar);
 
   return {
     issuer,
@@ -256,6 +224,54 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/**
+ * Follows an `oidc-provider` login (its development login and consent forms) as `login`, from an
+ * authorization URL to the first of `redirectUris` it is sent to, carrying the cookies of `jar`;
+ * returns that URL. Any password passes those forms.
+ */
+export async function followLogin(
+  provider: { issuer: string; redirectUris: string[] },
+  authorizationUrl: string,
+  login: string,
+  jar = new CookieJar(),
+): Promise<URL> {
+  let next = new URL(authorizationUrl);
+  let method: 'GET' | 'POST' = 'GET';
+  let body: URLSearchParams | undefined;
+  // Authorization, login form, resume, consent form, resume: a handful of hops at most.
+  for (let hop = 0; hop < 12; hop += 1) {
+    if (provider.redirectUris.includes(`${next.origin}${next.pathname}`)) return next;
+    if (next.origin !== new URL(provider.issuer).origin) {
+      throw new Error(`the login left for ${next.href}`);
+    }
+    const response = await fetch(next, {
+      method,
+      redirect: 'manual',
+      headers: { cookie: jar.header() },
+      ...(body ? { body } : {}),
+    });
+    jar.take(response);
+    const location = response.headers.get('location');
+    if (location !== null) {
+      next = new URL(location, next);
+      method = 'GET';
+      body = undefined;
+      continue;
+    }
+    const page = await response.text();
+    if (response.status !== 200 || !next.pathname.startsWith('/interaction/')) {
+      throw new Error(`the provider answered ${response.status} at ${next.pathname}: ${page}`);
+    }
+    const prompt = /name="prompt" value="(login|consent)"/.exec(page)?.[1];
+    if (prompt === undefined) throw new Error(`no known prompt at ${next.pathname}: ${page}`);
+    method = 'POST';
+    body = new URLSearchParams(
+      prompt === 'login' ? { prompt, login, password: 'any' } : { prompt },
+    );
+  }
+  throw new Error('the login did not reach the redirect URI within 12 hops');
 }
 
 function userClaims(user: OidcTestUser): Record<string, unknown> {

@@ -14,34 +14,62 @@ import {
   OidcProviderUnavailableError,
   OidcTokenRefusedError,
 } from '../../../libs/auth/oidc-bearer';
-import { type Principal } from '../../../libs/auth/principal';
+import { type Credential, type Principal, withMemberships } from '../../../libs/auth/principal';
+import {
+  cookieValue,
+  lastSeenResolutionMs,
+  parseSessionCookie,
+  SessionRefusedError,
+  sessionCookieName,
+  verifySession,
+} from '../../../libs/auth/session';
 import { type BerthConfig } from '../../../libs/config';
 import { forkEm, type Orm } from '../../../libs/db/orm';
-import { ApiToken } from '../../../libs/domain';
+import { ApiToken, LoginSession } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
+import { type DirectoryMemberships, MembershipsUnavailableError } from './memberships';
 
-/** What resolving a caller needs: the configuration, the log, and the database (API tokens). */
+/**
+ * What resolving a caller needs: the configuration, the log, the database (API tokens, sessions)
+ * and the directory's answers about groups.
+ */
 export interface AuthenticateDeps {
   config: BerthConfig;
   log: Logger;
   orm: Orm;
+  memberships: DirectoryMemberships;
+}
+
+/** What a request presented: its `Authorization` header, and its `Cookie` header where allowed. */
+export interface Presented {
+  authorization?: string | undefined;
+  /** Only HTTP requests to /graphql pass it: other endpoints and WebSockets take bearers only. */
+  cookie?: string | undefined;
 }
 
 /**
- * Resolves the caller of one request from its `Authorization: Bearer` header, or refuses it
- * (401, one message whatever the reason; the reason goes to the log). API tokens are accepted in
- * every profile; development tokens only in the embedded one. Real login arrives with #7.
+ * Resolves the caller of one request, or refuses it (401, one message whatever the reason; the
+ * reason goes to the log). A bearer token wins over a session cookie: API tokens in every profile,
+ * OIDC access tokens when a provider is configured, development tokens in the embedded profile
+ * only. Then the directory says which groups the user is in (503 when it cannot), except for
+ * development tokens, which assert their own.
  */
 export async function authenticate(
   deps: AuthenticateDeps,
-  authorization: string | undefined,
+  presented: Presented,
 ): Promise<Principal> {
-  const token = /^Bearer ([A-Za-z0-9._-]{1,8192})$/.exec(authorization ?? '')?.[1];
-  if (token === undefined) throw unauthenticated('a Bearer token is required');
-  if (looksLikeApiToken(token)) return authenticateApiToken(deps, token);
+  const session = cookieValue(presented.cookie, sessionCookieName);
+  if (presented.authorization === undefined && session !== undefined) {
+    return withGroups(deps, await authenticateSession(deps, session));
+  }
+  const token = /^Bearer ([A-Za-z0-9._-]{1,8192})$/.exec(presented.authorization ?? '')?.[1];
+  if (token === undefined) throw unauthenticated('a Bearer token or a login session is required');
+  if (looksLikeApiToken(token)) return withGroups(deps, await authenticateApiToken(deps, token));
   // The path is chosen from the token's header, so a refusal's logged reason is unambiguous.
   const oidc = oidcVerifier(deps.config);
-  if (oidc && !isDevTokenHeader(token)) return authenticateOidc(deps, oidc, token);
+  if (oidc && !isDevTokenHeader(token)) {
+    return withGroups(deps, await authenticateOidc(deps, oidc, token));
+  }
   if (deps.config.profile !== 'embedded') {
     refuse(deps.log, 'dev-token', 'profile');
   }
@@ -50,6 +78,18 @@ export async function authenticate(
   } catch (error) {
     if (!(error instanceof InvalidTokenError)) throw error;
     refuse(deps.log, 'dev-token', error.reason);
+  }
+}
+
+/** The credential's user with the groups the directory gives them now. */
+async function withGroups(deps: AuthenticateDeps, credential: Credential): Promise<Principal> {
+  try {
+    const groups = await deps.memberships.groupsOf(credential.userId);
+    return withMemberships(credential, groups, deps.config.directory.operatorGroup);
+  } catch (error) {
+    if (!(error instanceof MembershipsUnavailableError)) throw error;
+    deps.log.warn({ err: error.cause }, 'the directory is unavailable');
+    throw unavailable('the directory cannot be reached; try again');
   }
 }
 
@@ -67,7 +107,6 @@ function oidcVerifier(config: BerthConfig): OidcBearerVerifier | undefined {
       issuer: config.oidc.issuer,
       audience: config.oidc.audience,
       userIdClaim: config.oidc.userClaim,
-      operatorGroup: config.directory.operatorGroup,
       clockToleranceSeconds: config.oidc.clockToleranceSeconds,
     });
     verifiers.set(config, verifier);
@@ -91,23 +130,21 @@ async function authenticateOidc(
   deps: AuthenticateDeps,
   verifier: OidcBearerVerifier,
   token: string,
-): Promise<Principal> {
+): Promise<Credential> {
   try {
     return await verifier.verify(token);
   } catch (error) {
     if (error instanceof OidcTokenRefusedError) refuse(deps.log, 'oidc', error.reason);
     if (error instanceof OidcProviderUnavailableError) {
       deps.log.warn({ err: error }, 'the OIDC provider is unavailable');
-      throw new GraphQLError('login is unavailable; try again', {
-        extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
-      });
+      throw unavailable('login is unavailable; try again');
     }
     throw error;
   }
 }
 
 /** One read of the token's row by its id, and a write of `lastUsedAt` at most once a minute. */
-async function authenticateApiToken(deps: AuthenticateDeps, token: string): Promise<Principal> {
+async function authenticateApiToken(deps: AuthenticateDeps, token: string): Promise<Credential> {
   const presented = parseApiToken(token);
   if (!presented) refuse(deps.log, 'api-token', 'malformed');
   const row = await forkEm(deps.orm).findOne(
@@ -116,9 +153,9 @@ async function authenticateApiToken(deps: AuthenticateDeps, token: string): Prom
     { disableIdentityMap: true },
   );
   const now = new Date();
-  let principal: Principal;
+  let credential: Credential;
   try {
-    principal = verifyApiToken(
+    credential = verifyApiToken(
       [deps.config.secretKey, ...deps.config.previousSecretKeys],
       presented,
       row ?? undefined,
@@ -134,7 +171,7 @@ async function authenticateApiToken(deps: AuthenticateDeps, token: string): Prom
   ) {
     await recordUse(deps, row.id, now);
   }
-  return principal;
+  return credential;
 }
 
 /**
@@ -159,9 +196,45 @@ async function recordUse(deps: AuthenticateDeps, tokenId: string, now: Date): Pr
   }
 }
 
+/** One read of the session's row, and a write of `lastSeenAt` at most once a minute. */
+async function authenticateSession(deps: AuthenticateDeps, cookie: string): Promise<Credential> {
+  const presented = parseSessionCookie(cookie);
+  if (!presented) refuse(deps.log, 'session', 'malformed');
+  const em = forkEm(deps.orm);
+  const row = await em.findOne(
+    LoginSession,
+    { id: presented.sessionId },
+    { disableIdentityMap: true },
+  );
+  const now = new Date();
+  let credential: Credential;
+  try {
+    credential = verifySession(
+      [deps.config.secretKey, ...deps.config.previousSecretKeys],
+      presented,
+      row ?? undefined,
+      now,
+    );
+  } catch (error) {
+    if (!(error instanceof SessionRefusedError)) throw error;
+    refuse(deps.log, 'session', error.reason, presented.sessionId);
+  }
+  if (
+    row &&
+    (!row.lastSeenAt || now.getTime() - row.lastSeenAt.getTime() >= lastSeenResolutionMs)
+  ) {
+    try {
+      await forkEm(deps.orm).nativeUpdate(LoginSession, { id: row.id }, { lastSeenAt: now });
+    } catch (error) {
+      deps.log.warn({ sessionId: row.id, err: error }, 'recording a session use failed');
+    }
+  }
+  return credential;
+}
+
 /** Logs why a credential was refused (never the credential) and refuses it. */
-function refuse(log: Logger, kind: string, reason: string, tokenId?: string): never {
-  log.info({ kind, reason, ...(tokenId ? { tokenId } : {}) }, 'token refused');
+function refuse(log: Logger, kind: string, reason: string, id?: string): never {
+  log.info({ kind, reason, ...(id ? { id } : {}) }, 'credential refused');
   throw unauthenticated('the token is not valid');
 }
 
@@ -174,20 +247,27 @@ function unauthenticated(message: string): GraphQLError {
   });
 }
 
+function unavailable(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+  });
+}
+
 export function forbidden(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
 }
 
 /**
- * authenticate() for plain HTTP endpoints (codec, inventory): the same credentials, its refusals
- * as HTTP exceptions (401, or 503 while the login provider cannot be reached).
+ * authenticate() for plain HTTP endpoints (codec, inventory): bearer tokens only (a session cookie
+ * would let another page on the same site call them), refusals as HTTP exceptions (401, or 503
+ * while the login provider or the directory cannot be reached).
  */
 export async function authenticateHttp(
   deps: AuthenticateDeps,
   authorization: string | undefined,
 ): Promise<Principal> {
   try {
-    return await authenticate(deps, authorization);
+    return await authenticate(deps, { authorization });
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
     if (error.extensions.code === 'SERVICE_UNAVAILABLE') {

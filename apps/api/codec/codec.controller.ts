@@ -18,11 +18,10 @@ import { type JSONPayload, JSONToPayload, payloadToJSON } from '@temporalio/comm
 import { type Request, type Response } from 'express';
 import { isOperator } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
-import { type Orm } from '../../../libs/db/orm';
 import { type Logger } from '../../../libs/logger';
 import { createPayloadCodec } from '../../../libs/temporal/payload-codec';
-import { authenticateHttp } from '../auth/authenticate';
-import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
+import { type AuthenticateDeps, authenticateHttp } from '../auth/authenticate';
+import { AUTHENTICATE_DEPS, BERTH_CONFIG, LOGGER } from '../tokens';
 
 /** More payloads than this in one request is not a UI or CLI decoding a history page. */
 const maxPayloads = 1_000;
@@ -39,7 +38,7 @@ export class CodecController {
   constructor(
     @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
     @Inject(LOGGER) private readonly log: Logger,
-    @Inject(ORM) private readonly orm: Orm,
+    @Inject(AUTHENTICATE_DEPS) private readonly auth: AuthenticateDeps,
   ) {
     this.codec = createPayloadCodec(config.secretKey, [...config.previousSecretKeys]);
   }
@@ -95,10 +94,7 @@ export class CodecController {
   }
 
   private async requireOperator(authorization: string | undefined): Promise<void> {
-    const principal = await authenticateHttp(
-      { config: this.config, log: this.log, orm: this.orm },
-      authorization,
-    );
+    const principal = await authenticateHttp(this.auth, authorization);
     if (!isOperator(principal)) throw new ForbiddenException('only operators may decode payloads');
   }
 

@@ -1,10 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
+import { FleetStatisticsResolver } from '../fleet/fleet-statistics.resolver';
 import { FleetResolver } from '../fleet/fleet.resolver';
 import { AddressPoolsResolver } from '../network/address-pools.resolver';
 import { ConfigurationRunsResolver } from '../operations/configuration-runs.resolver';
 import { OperationsResolver } from '../operations/operations.resolver';
+import { SiteAdminEmailsResolver } from '../site-admins/site-admin-emails.resolver';
+import { SiteNotesResolver } from '../site-notes/site-notes.resolver';
 import { SiteChangesResolver } from '../sites/site-changes.resolver';
 import { SiteConfigResolver } from '../sites/site-config.resolver';
 import { SitesResolver } from '../sites/sites.resolver';
@@ -22,6 +25,9 @@ export const resolvers = [
   AddressPoolsResolver,
   ApiTokensResolver,
   SshKeysResolver,
+  FleetStatisticsResolver,
+  SiteAdminEmailsResolver,
+  SiteNotesResolver,
 ];
 
 /**

@@ -1,10 +1,7 @@
 import { Controller, ForbiddenException, Get, Header, Headers, Inject } from '@nestjs/common';
 import { hasScope, isOperator } from '../../../libs/auth/principal';
-import { type BerthConfig } from '../../../libs/config';
-import { type Orm } from '../../../libs/db/orm';
-import { type Logger } from '../../../libs/logger';
-import { authenticateHttp } from '../auth/authenticate';
-import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
+import { type AuthenticateDeps, authenticateHttp } from '../auth/authenticate';
+import { AUTHENTICATE_DEPS } from '../tokens';
 import { type AnsibleInventory, type InventoryServer, InventoryService } from './inventory.service';
 
 /**
@@ -16,9 +13,7 @@ import { type AnsibleInventory, type InventoryServer, InventoryService } from '.
 export class InventoryController {
   constructor(
     private readonly inventory: InventoryService,
-    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
-    @Inject(LOGGER) private readonly log: Logger,
-    @Inject(ORM) private readonly orm: Orm,
+    @Inject(AUTHENTICATE_DEPS) private readonly auth: AuthenticateDeps,
   ) {}
 
   @Get()
@@ -40,10 +35,7 @@ export class InventoryController {
   }
 
   private async requireOperator(authorization: string | undefined): Promise<void> {
-    const principal = await authenticateHttp(
-      { config: this.config, log: this.log, orm: this.orm },
-      authorization,
-    );
+    const principal = await authenticateHttp(this.auth, authorization);
     if (!isOperator(principal) || !hasScope(principal, 'sites:read')) {
       throw new ForbiddenException('only operators may read the inventory');
     }

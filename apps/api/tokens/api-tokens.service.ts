@@ -6,7 +6,7 @@ import {
   defaultApiTokenTtlMs,
   maxApiTokenTtlMs,
   newApiToken,
-  principalOfApiToken,
+  credentialOfApiToken,
 } from '../../../libs/auth/api-token';
 import { type Principal } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
@@ -14,7 +14,8 @@ import { type Em, forkEm, type Orm } from '../../../libs/db/orm';
 import { ApiToken, AuditEvent } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
 import { SiteAccessService } from '../auth/site-access.service';
-import { badUserInput, type FieldProblem } from '../graphql/graphql-errors';
+import { logRefusal, RateLimiter } from '../edge/rate-limit';
+import { badUserInput, type FieldProblem, rateLimited } from '../graphql/graphql-errors';
 import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
 import { type CreateApiTokenInput } from './api-token.inputs';
 import {
@@ -38,12 +39,18 @@ import {
  */
 @Injectable()
 export class ApiTokensService {
+  /** Tokens made per owner and hour (BERTH_RATE_LIMIT_TOKEN_CREATE_PER_HOUR); unset: no limit. */
+  private readonly creations: RateLimiter | undefined;
+
   constructor(
     @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
     @Inject(ORM) private readonly orm: Orm,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly access: SiteAccessService,
-  ) {}
+  ) {
+    const limit = config.rateLimits.tokenCreatePerHour;
+    this.creations = limit > 0 ? new RateLimiter({ limit, windowMs: 3_600_000 }) : undefined;
+  }
 
   async create(principal: Principal, input: CreateApiTokenInput): Promise<CreateApiTokenResult> {
     const now = new Date();
@@ -56,10 +63,25 @@ export class ApiTokensService {
     if (siteIds) {
       // The sites the token itself will reach (its owner's roles, within its list): a token that
       // names a site it could never reach would only fail later, and say less.
-      const token = principalOfApiToken({ id: '', owner: principal.userId, scopes, siteIds });
+      // Its owner is the caller, whose groups the directory has just told.
+      const token: Principal = {
+        ...credentialOfApiToken({ id: '', owner: principal.userId, scopes, siteIds }),
+        groups: principal.groups,
+        operator: principal.operator,
+      };
       const reachable = new Set(await this.access.administeredSiteIds(token));
       const missing = siteIds.filter((siteId) => !reachable.has(siteId));
       if (missing.length > 0) return siteIdsNotFound(missing);
+    }
+
+    // Counted once the request is known to make a token, so a refused one costs nothing.
+    const allowance = this.creations?.take(principal.userId);
+    if (allowance && !allowance.allowed) {
+      logRefusal(this.log, 'api-token-create', principal.userId, allowance);
+      throw rateLimited(
+        `too many API tokens made in the last hour; try again in ${allowance.retryAfterSeconds} s`,
+        allowance.retryAfterSeconds,
+      );
     }
 
     const secret = newApiToken(this.config.secretKey);

@@ -32,7 +32,6 @@ describe(createOidcBearerVerifier.name, () => {
     verifier = createOidcBearerVerifier({
       issuer: provider.issuer,
       audience: provider.audience,
-      operatorGroup,
       // Rotation must show without waiting for jose's 30 s default.
       jwksCooldownMs: 0,
     });
@@ -61,13 +60,13 @@ describe(createOidcBearerVerifier.name, () => {
     >;
   }
 
-  it('maps a user token to its user, valid groups, operator flag and scopes', async () => {
+  it('maps a user token to its user and scopes, ignoring its groups claim', async () => {
     const token = await provider.userToken('u-1001');
+    expect(claimsOf(token).groups).toContain(operatorGroup);
 
+    // Groups, and with them the operator flag, are the directory's to say (DirectoryMemberships).
     expect(await verifier.verify(token)).toEqual({
       userId: 'alice',
-      groups: ['web-team', operatorGroup],
-      operator: true,
       scopes: ['sites:read', 'sites:write'],
       via: 'oidc',
     });
@@ -77,18 +76,14 @@ describe(createOidcBearerVerifier.name, () => {
     const reader = await provider.userToken('u-1002', { scope: 'openid berth:read' });
     const operator = await provider.userToken('u-1001', { scope: 'openid berth:operator' });
 
-    expect(await verifier.verify(reader)).toMatchObject({
-      userId: 'bob',
-      operator: false,
-      scopes: ['sites:read'],
-    });
+    expect(await verifier.verify(reader)).toMatchObject({ userId: 'bob', scopes: ['sites:read'] });
     expect((await verifier.verify(operator)).scopes).toEqual(['operator']);
   });
 
   it('uses sub when the token has no preferred_username', async () => {
     const token = await provider.userToken('carol');
 
-    expect(await verifier.verify(token)).toMatchObject({ userId: 'carol', groups: [] });
+    expect(await verifier.verify(token)).toMatchObject({ userId: 'carol' });
   });
 
   it('refuses a user name that is not a directory uid', async () => {

@@ -9,11 +9,11 @@ import {
   looksLikeApiToken,
   newApiToken,
   parseApiToken,
-  principalOfApiToken,
+  credentialOfApiToken,
   type StoredApiToken,
   verifyApiToken,
 } from '../../../libs/auth/api-token';
-import { isOperator } from '../../../libs/auth/principal';
+import { isOperator, withMemberships } from '../../../libs/auth/principal';
 
 vi.mock('node:crypto', async (importOriginal) => {
   const original = await importOriginal<typeof import('node:crypto')>();
@@ -172,16 +172,14 @@ describe(verifyApiToken.name, () => {
   });
 });
 
-describe(principalOfApiToken.name, () => {
+describe(credentialOfApiToken.name, () => {
   const siteId = '6f1c1c52-8d0a-4b8e-9d3a-0c2f7c4d1e11';
 
-  it('maps READ_ONLY to reading, as the owner, with no groups', () => {
+  it('maps READ_ONLY to reading, as the owner, leaving groups to the directory', () => {
     expect(
-      principalOfApiToken({ id: 't', owner: 'alice', scopes: ['read-only'], siteIds: null }),
+      credentialOfApiToken({ id: 't', owner: 'alice', scopes: ['read-only'], siteIds: null }),
     ).toEqual({
       userId: 'alice',
-      groups: [],
-      operator: false,
       scopes: ['sites:read'],
       via: 'api-token',
       tokenId: 't',
@@ -189,32 +187,29 @@ describe(principalOfApiToken.name, () => {
   });
 
   it('maps SITE to reading and writing its sites only', () => {
-    const principal = principalOfApiToken({
+    const principal = credentialOfApiToken({
       id: 't',
       owner: 'alice',
       scopes: ['site'],
       siteIds: [siteId],
     });
-    expect(principal).toMatchObject({
-      operator: false,
-      scopes: ['sites:read', 'sites:write'],
-      siteIds: [siteId],
-    });
+    expect(principal).toMatchObject({ scopes: ['sites:read', 'sites:write'], siteIds: [siteId] });
   });
 
-  it('maps OPERATOR to reading, writing and operating', () => {
-    const principal = principalOfApiToken({
+  it('maps OPERATOR to reading, writing and operating, for members of the operator group', () => {
+    const credential = credentialOfApiToken({
       id: 't',
       owner: 'olivia',
       scopes: ['operator'],
       siteIds: null,
     });
-    expect(principal).toMatchObject({
-      operator: true,
-      scopes: ['sites:read', 'sites:write', 'operator'],
-    });
-    expect(principal.siteIds).toBeUndefined();
-    expect(isOperator(principal)).toBe(true);
+    expect(credential).toMatchObject({ scopes: ['sites:read', 'sites:write', 'operator'] });
+    expect(credential.siteIds).toBeUndefined();
+    expect(isOperator(withMemberships(credential, ['berth-operators'], 'berth-operators'))).toBe(
+      true,
+    );
+    // Someone who has left the operator group operates nothing with it.
+    expect(isOperator(withMemberships(credential, ['webmasters'], 'berth-operators'))).toBe(false);
   });
 
   it('never makes a site-limited credential an operator', () => {

@@ -133,6 +133,67 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('the edge', () => {
+    it('allows no CORS origin and trusts no proxy by default, and limits rates', () => {
+      const config = loadConfig(env());
+      expect(config.api).toMatchObject({ corsOrigins: [], trustedProxies: [] });
+      expect(config.rateLimits).toEqual({
+        loginPerMinute: 20,
+        authFailuresPerMinute: 30,
+        tokenCreatePerHour: 20,
+      });
+    });
+
+    it('reads origins, proxies, and 0 as a limit turned off', () => {
+      const config = loadConfig(
+        env({
+          BERTH_CORS_ORIGINS: 'https://panel.example.org,http://127.0.0.1:3000',
+          BERTH_TRUSTED_PROXIES: '10.0.0.5,10.1.0.0/16,2001:db8::/64',
+          BERTH_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',
+        }),
+      );
+      expect(config.api.corsOrigins).toEqual([
+        'https://panel.example.org',
+        'http://127.0.0.1:3000',
+      ]);
+      expect(config.api.trustedProxies).toEqual(['10.0.0.5', '10.1.0.0/16', '2001:db8::/64']);
+      expect(config.rateLimits.authFailuresPerMinute).toBe(0);
+    });
+
+    it.each([
+      'https://*.example.org',
+      'https://panel.example.org/',
+      'https://panel.example.org/app',
+      '*',
+      'null',
+      'panel.example.org',
+      'ftp://panel.example.org',
+      'https://panel.example.org,',
+    ])('refuses %s as a CORS origin', (origins) => {
+      const error = configError(env({ BERTH_CORS_ORIGINS: origins }));
+      expect(problemsNaming(error, 'BERTH_CORS_ORIGINS')).toHaveLength(1);
+    });
+
+    it.each(['10.0.0.5/8', '10.0.0.0/33', 'proxy.example.org', '10.0.0.5, 10.0.0.6'])(
+      'refuses %s as trusted proxies',
+      (proxies) => {
+        const error = configError(env({ BERTH_TRUSTED_PROXIES: proxies }));
+        expect(problemsNaming(error, 'BERTH_TRUSTED_PROXIES')).toHaveLength(1);
+      },
+    );
+
+    it('refuses a negative or fractional rate limit', () => {
+      const error = configError(
+        env({
+          BERTH_RATE_LIMIT_LOGIN_PER_MINUTE: '-1',
+          BERTH_RATE_LIMIT_TOKEN_CREATE_PER_HOUR: '1.5',
+        }),
+      );
+      expect(problemsNaming(error, 'BERTH_RATE_LIMIT_LOGIN_PER_MINUTE')).toHaveLength(1);
+      expect(problemsNaming(error, 'BERTH_RATE_LIMIT_TOKEN_CREATE_PER_HOUR')).toHaveLength(1);
+    });
+  });
+
   describe('problems', () => {
     it('lists every invalid setting in one error', () => {
       const error = configError(

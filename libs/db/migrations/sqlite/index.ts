@@ -14,6 +14,8 @@ import { Migration20261125180731_site_config } from './Migration20261125180731_s
 import { Migration20261125185427_ssh_key } from './Migration20261125185427_ssh_key';
 import { Migration20261125190512_api_token } from './Migration20261125190512_api_token';
 import { Migration20261125192000_people_digest } from './Migration20261125192000_people_digest';
+import { Migration20261204220000_login_session } from './Migration20261204220000_login_session';
+import { Migration20261204230000_site_note } from './Migration20261204230000_site_note';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
@@ -39,4 +41,6 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125185427_ssh_key', class: Migration20261125185427_ssh_key },
   { name: 'Migration20261125190512_api_token', class: Migration20261125190512_api_token },
   { name: 'Migration20261125192000_people_digest', class: Migration20261125192000_people_digest },
+  { name: 'Migration20261204220000_login_session', class: Migration20261204220000_login_session },
+  { name: 'Migration20261204230000_site_note', class: Migration20261204230000_site_note },
 ];
