@@ -203,8 +203,12 @@ export class PowerDnsAdapter implements Dns {
    * loses its order name), so this rectifies explicitly.
    */
   private async sign(zone: string): Promise<void> {
-    await this.send('PUT', zonePath(zone), { zone, body: { dnssec: true, api_rectify: true } });
-    await this.rectify(zone);
+    // The settings change rectifies too, so it can meet the same missing SOA as rectifyNewZone
+    // when another caller's create of the zone raced ours (seen in CI under load).
+    await this.repairingSoa(zone, () =>
+      this.send('PUT', zonePath(zone), { zone, body: { dnssec: true, api_rectify: true } }),
+    );
+    await this.repairingSoa(zone, () => this.rectify(zone));
     await this.flushCache(zone);
   }
 
@@ -214,9 +218,14 @@ export class PowerDnsAdapter implements Dns {
    * SQLite backend): the SOA is put back if it is missing and the rectify tried again.
    */
   private async rectifyNewZone(zone: string): Promise<void> {
+    await this.repairingSoa(zone, () => this.rectify(zone));
+  }
+
+  /** Runs a step that rectifies the zone, putting its SOA back and retrying while it is missing. */
+  private async repairingSoa(zone: string, step: () => Promise<unknown>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.rectify(zone);
+        await step();
         return;
       } catch (error) {
         const noSoa =
