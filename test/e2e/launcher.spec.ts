@@ -158,7 +158,8 @@ describe.skipIf(temporalUnavailable())('the embedded launcher', () => {
     await expect(fetch(launched.graphqlUrl)).rejects.toThrow();
     await expect(fetch(uiUrl)).rejects.toThrow();
     await expect(fetch(launched.devLoginUrl)).rejects.toThrow();
-  });
+    // Three processes and a dev server start from source here: give a loaded machine time.
+  }, 180_000);
 
   it('uses the Temporal server named by TEMPORAL_ADDRESS and leaves it running', async () => {
     // A server without Berth's search attributes: the launcher must register them itself.
