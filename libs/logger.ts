@@ -28,6 +28,8 @@ export function createLogger(
           'req.headers.authorization',
           'databaseUrl',
           '*.databaseUrl',
+          'smtpUrl',
+          '*.smtpUrl',
           'previousSecretKeys',
           '*.previousSecretKeys',
           'taskToken',

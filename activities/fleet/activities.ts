@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { type Orm, forkEm } from '../../libs/db/orm';
-import { randomUUID } from 'node:crypto';
 import { HypervisorHostRow, Notification, Operation, Site, SiteEvent, Vm } from '../../libs/domain';
 import { failure } from '../../libs/failures';
 import { hypervisorFailure, siteVmHosts } from '../hypervisor/activities';
 import { bestHost } from '../hypervisor/placement';
+import { queueNotification } from '../notify/queue';
 import { type Hypervisor, type HypervisorHost } from '../hypervisor/port';
 
 /** Well inside the 30-second heartbeat timeout of hypervisor calls. */
@@ -258,20 +258,12 @@ export function createFleetActivities(deps: { hypervisor: Hypervisor; orm: Orm }
           dedupeKey,
         }),
       );
-      em.persist(
-        new Notification({
-          id: randomUUID(),
-          siteId: site.id,
-          kind: 'host-failover',
-          recipients: site.contactEmail,
-          subject: `Your server for ${site.name} was restarted on another host`,
-          body:
-            `The hypervisor host that ran the server of ${site.name} stopped responding, so ` +
-            `Berth restarted the server on ${input.to}. It may have been unreachable for a few ` +
-            `minutes and was restarted as after a power cut.`,
-          dedupeKey,
-        }),
-      );
+      await queueNotification(em, {
+        kind: 'host-failover',
+        siteId: site.id,
+        params: { siteName: site.name, from: input.from, to: input.to },
+        dedupeKey,
+      });
     });
   }
 
