@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkEm } from '../../libs/db/orm';
@@ -17,6 +19,7 @@ import {
   siteQuery,
 } from '../helpers/graphql-documents';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
+import { aCaChain, aLeaf } from '../helpers/test-ca';
 import { uniqueName } from '../helpers/test-names';
 
 const owner = { userId: 'alice' };
@@ -50,6 +53,8 @@ describe.skipIf(temporalUnavailable() ?? debianRootUnavailable())(
     let berth: BerthStack;
     let siteId: string;
     let hostname: string;
+    /** Where Apache serves HTTPS. */
+    let httpsPort: number;
 
     beforeAll(async () => {
       [temporal, db, root] = await Promise.all([
@@ -66,7 +71,7 @@ describe.skipIf(temporalUnavailable() ?? debianRootUnavailable())(
           ansible_connection: 'community.general.chroot',
           ansible_host: root.dir,
           web_http_listen: `127.0.0.1:${await freePort()}`,
-          web_https_listen: `127.0.0.1:${await freePort()}`,
+          web_https_listen: `127.0.0.1:${(httpsPort = await freePort())}`,
           metrics_listen_address: `127.0.0.1:${await freePort()}`,
           access_sshd_listen_addresses: [`127.0.0.1:${await freePort()}`],
           mysql_skip_networking: true,
@@ -77,7 +82,12 @@ describe.skipIf(temporalUnavailable() ?? debianRootUnavailable())(
         db,
         temporal,
         taskQueue: uniqueName('ansible-site'),
-        env: { ANSIBLE: 'ansible', BERTH_ANSIBLE_HOST_VARS: hostVars },
+        env: {
+          ANSIBLE: 'ansible',
+          BERTH_ANSIBLE_HOST_VARS: hostVars,
+          // The example.org names below are the organisation's: served without approval.
+          BERTH_ORGANISATION_ZONES: 'example.org',
+        },
       });
       const response = await berth.graphql<RequestSiteData>(requestSiteMutation, {
         input: { name: uniqueName('Ansible site'), contactEmail: 'alice@example.org' },
@@ -189,6 +199,61 @@ describe.skipIf(temporalUnavailable() ?? debianRootUnavailable())(
       expect(passwd()).not.toMatch(/^bob:/m);
     }, 600_000);
 
+    it('installs an uploaded certificate, key and chain for the vhost, and Apache serves them', async () => {
+      const ca = await aCaChain('Ansible Test CA');
+      const requested = await berth.graphql<{
+        requestCertificate: { certificate?: { id: string; csr: string } };
+      }>(
+        `mutation R($input: RequestCertificateInput!) {
+          requestCertificate(input: $input) {
+            ... on RequestCertificatePayload { certificate { id csr } }
+          }
+        }`,
+        { input: { siteId, vhost: 'default', names: [hostname] } },
+        owner,
+      );
+      const request = requested.data?.requestCertificate.certificate;
+      if (!request) throw new Error(JSON.stringify(requested));
+      const leaf = await aLeaf({
+        issuer: ca.intermediate,
+        publicKey: request.csr,
+        names: [hostname],
+      });
+      const uploaded = await berth.graphql<{
+        uploadCertificate: { operation?: { id: string } };
+      }>(
+        `mutation U($input: UploadCertificateInput!) {
+          uploadCertificate(input: $input) {
+            ... on UploadCertificatePayload { operation { id } }
+          }
+        }`,
+        {
+          input: { siteId, certificateId: request.id, certificate: leaf, chain: ca.chain },
+        },
+        owner,
+      );
+      const operationId = uploaded.data?.uploadCertificate.operation?.id;
+      if (!operationId) throw new Error(JSON.stringify(uploaded));
+      expect((await finished(operationId)).status).toBe('SUCCEEDED');
+
+      // Certificate with its chain, and the key Berth made, only root may read.
+      const pem = readFileSync(onDisk('etc/ssl/berth/default.pem'), 'utf8');
+      expect(pem).toBe(`${leaf.trim()}\n${ca.intermediate.pem.trim()}\n`);
+      const key = readFileSync(onDisk('etc/ssl/berth/default.key'), 'utf8');
+      expect(createPublicKey(key).equals(createPublicKey(leaf))).toBe(true);
+      for (const file of ['etc/ssl/berth/default.pem', 'etc/ssl/berth/default.key']) {
+        const info = statSync(onDisk(file));
+        expect([info.mode & 0o777, info.uid], file).toEqual([0o600, 0]);
+      }
+      const config = readFileSync(onDisk('etc/apache2/sites-enabled/berth-default.conf'), 'utf8');
+      expect(config).toContain('SSLEngine on');
+      expect(config).toContain('SSLCertificateKeyFile /etc/ssl/berth/default.key');
+      // A client that trusts only the root gets the certificate, and the chain that verifies it.
+      expect(await servedCertificate(httpsPort, hostname, ca.root.pem)).toBe(
+        new X509Certificate(leaf).fingerprint256,
+      );
+    }, 600_000);
+
     it('coalesces changes made during a run into exactly one follow-up run', async () => {
       const vm = await forkEm(db.orm).findOneOrFail(Vm, { siteId });
       const before = await forkEm(db.orm).count(ConfigurationRun, { vmId: vm.id });
@@ -223,3 +288,16 @@ describe.skipIf(temporalUnavailable() ?? debianRootUnavailable())(
     }, 600_000);
   },
 );
+
+/** The SHA-256 fingerprint of the certificate a TLS server presents for `servername`, trusting only `ca`. */
+function servedCertificate(port: number, servername: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername, ca, timeout: 10_000 }, () => {
+      const fingerprint = socket.getPeerCertificate().fingerprint256;
+      socket.end();
+      resolve(fingerprint);
+    });
+    socket.on('timeout', () => socket.destroy(new Error(`no TLS answer on port ${port}`)));
+    socket.on('error', reject);
+  });
+}

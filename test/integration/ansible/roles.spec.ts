@@ -330,6 +330,7 @@ describe.skipIf(debianRootUnavailable() ?? ansibleUnavailable())('ansible/site.y
       expect(secure).toContain('SSLEngine on');
       expect(await onDisk('etc/ssl/berth/secure.pem')).toBe(tls.certificate);
       expect((await stat(join(root.dir, 'etc/ssl/berth/secure.key'))).mode & 0o777).toBe(0o600);
+      expect((await stat(join(root.dir, 'etc/ssl/berth/secure.pem'))).mode & 0o777).toBe(0o600);
       expect(existsSync(join(root.dir, 'etc/apache2/sites-enabled/000-default.conf'))).toBe(false);
     });
 
