@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteConfiguration } from '../../activities/ansible/site-data';
 import { type DevTokenOptions } from '../../libs/auth/dev-token';
 import { forkEm } from '../../libs/db/orm';
-import { Operation, SiteEvent, SiteRole, Vhost } from '../../libs/domain';
+import { DomainName, Operation, SiteEvent, SiteRole, Vhost } from '../../libs/domain';
 import { siteWorkflowId } from '../../libs/temporal/names';
 import { siteStateQuery } from '../../workflows/site.messages';
 import { type BerthStack, startBerth } from '../helpers/berth';
@@ -108,8 +108,13 @@ describe.each(databaseKinds)('site configuration on %s', (kind) => {
       db,
       temporal,
       taskQueue: uniqueName(`site-config-${kind}`),
-      // Runs of 7 tasks of 100 ms: long enough for concurrent changes to arrive during one.
-      env: { BERTH_SIMULATED_ANSIBLE_TASK_MS: '100' },
+      env: {
+        // Runs of 7 tasks of 100 ms: long enough for concurrent changes to arrive during one.
+        BERTH_SIMULATED_ANSIBLE_TASK_MS: '100',
+        // The example.org names of these tests are the organisation's, approved at once
+        // (domain-names.spec.ts covers names that wait for an operator).
+        BERTH_ORGANISATION_ZONES: 'example.org',
+      },
     });
     sharedSiteId = await readySite();
   });
@@ -193,6 +198,7 @@ describe.each(databaseKinds)('site configuration on %s', (kind) => {
     const em = forkEm(db.orm);
     return {
       vhosts: await em.count(Vhost, { siteId }),
+      domainNames: await em.count(DomainName, { siteId }),
       roles: await em.count(SiteRole, { siteId }),
       operations: await em.count(Operation, { siteId }),
       events: await em.count(SiteEvent, { siteId }),

@@ -8,8 +8,10 @@ import {
   IsUUID,
   Length,
   Matches,
+  MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { debianPackagePattern, maxPackageNameLength } from '../../../libs/domain';
 import { directoryNamePattern } from '../../../libs/auth/principal';
 import { SiteRoleEnum } from './site-config.model';
 import { IdempotencyKeyField } from '../graphql/idempotency-key';
@@ -48,12 +50,19 @@ export class AddVhostInput extends SiteConfigChange {
   })
   name!: string;
 
-  @Field(() => String, { description: 'The domain name it answers as' })
+  @Field(() => String, {
+    description:
+      "The domain name it answers as. Outside the organisation's zones, it waits for an operator's approval, and the virtual host is served once it is approved",
+  })
   @IsString()
   @Matches(domainName, { message: 'serverName must be a lower-case domain name' })
   serverName!: string;
 
-  @Field(() => [AliasInput], { nullable: true })
+  @Field(() => [AliasInput], {
+    nullable: true,
+    description:
+      "Further names (at most 20); each outside the organisation's zones is served once an operator approves it",
+  })
   @IsOptional()
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
@@ -67,6 +76,75 @@ export class RemoveVhostInput extends SiteConfigChange {
   @IsString()
   @Length(1, 63)
   @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'name must be one DNS label' })
+  name!: string;
+}
+
+@InputType({ isAbstract: true })
+class VhostNameChange extends SiteConfigChange {
+  @Field(() => String, { description: 'The virtual host (not `default`)' })
+  @IsString()
+  @Length(1, 63)
+  @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'vhost must be one DNS label' })
+  vhost!: string;
+
+  @Field(() => String)
+  @IsString()
+  @Matches(domainName, { message: 'name must be a lower-case domain name' })
+  name!: string;
+}
+
+@InputType('AddVhostAliasInput', {
+  description:
+    "A further name for a virtual host: served at once inside the organisation's zones, after an operator's approval outside them",
+})
+export class AddVhostAliasInput extends VhostNameChange {}
+
+@InputType('RemoveVhostAliasInput', { description: 'Frees one of a virtual host’s aliases' })
+export class RemoveVhostAliasInput extends VhostNameChange {}
+
+@InputType('SetVhostServerNameInput', {
+  description:
+    'Makes an approved alias the virtual host’s server name; the server name it had becomes an alias',
+})
+export class SetVhostServerNameInput extends VhostNameChange {}
+
+@InputType('SitePackageInput', {
+  description:
+    "A system package from the operators' allow-list (allowedPackages) for the site's servers; they are configured again",
+})
+export class SitePackageInput extends SiteConfigChange {
+  @Field(() => String, { description: 'A Debian package name on the allow-list' })
+  @IsString()
+  @MaxLength(maxPackageNameLength)
+  @Matches(debianPackagePattern, { message: 'name must be a Debian package name' })
+  name!: string;
+}
+
+@InputType('SiteUnixGroupInput', {
+  description:
+    "A unix group on the site's servers, made or replaced with exactly these members; they are configured again",
+})
+export class SiteUnixGroupInput extends SiteConfigChange {
+  @Field(() => String, {
+    description:
+      "Like a login name: a lower-case letter, then letters, digits, _ or -; not a user's, a role-holding directory group's or a system group's",
+  })
+  @IsString()
+  @Matches(userIdPattern, { message: 'name must be like a login name' })
+  name!: string;
+
+  @Field(() => [String], { description: "User ids of the site's users (at most 200)" })
+  @ArrayMaxSize(200)
+  @IsString({ each: true })
+  @Matches(userIdPattern, { each: true, message: 'each member must be a user id' })
+  members!: string[];
+}
+
+@InputType('RemoveSiteUnixGroupInput')
+export class RemoveSiteUnixGroupInput extends SiteConfigChange {
+  @Field(() => String)
+  @IsString()
+  @Matches(userIdPattern, { message: 'name must be like a login name' })
   name!: string;
 }
 

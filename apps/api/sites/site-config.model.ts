@@ -1,5 +1,6 @@
 import { Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { type SiteRoleName } from '../../../libs/domain';
+import { VhostNameModel } from '../domains/domain-name.model';
 
 export enum SiteRoleEnum {
   ADMIN = 'admin',
@@ -23,6 +24,12 @@ export class VhostModel {
 
   @Field(() => [String])
   aliases!: string[];
+
+  @Field(() => [VhostNameModel], {
+    description:
+      'The server name, then the aliases, each with its status: the server serves approved names only, and the virtual host only while its server name is approved',
+  })
+  names!: VhostNameModel[];
 
   @Field(() => String)
   webRoot!: string;
@@ -70,4 +77,19 @@ export class SiteGroupRoleGrantModel {
 
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
+}
+
+@ObjectType('SiteUnixGroup', {
+  description:
+    "A unix group the site's admins keep on its servers; members who are no longer site users are left out there",
+})
+export class SiteUnixGroupModel {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => [String], { description: 'User ids, sorted' })
+  members!: string[];
+
+  @Field(() => String)
+  createdBy!: string;
 }

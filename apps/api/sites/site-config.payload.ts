@@ -1,5 +1,12 @@
 import { createUnionType, ObjectType } from '@nestjs/graphql';
+import {
+  DomainNotApprovedError,
+  DomainNotFoundError,
+  DomainReservedError,
+  DomainTakenError,
+} from '../domains/domain-name.payload';
 import { IdempotencyKeyReusedError, UserError } from '../graphql/user-error';
+import { PackageNotAllowedError, PackageNotFoundError } from '../packages/package.payload';
 import {
   IllegalTransitionError,
   SiteNotFoundError,
@@ -16,9 +23,9 @@ export class VhostExistsError extends UserError {
 
 @ObjectType('VhostNotFoundError', { implements: () => [UserError] })
 export class VhostNotFoundError extends UserError {
-  constructor(message: string) {
+  constructor(message: string, field: 'name' | 'vhost' = 'name') {
     super();
-    Object.assign(this, { code: 'VHOST_NOT_FOUND', message, field: 'name' });
+    Object.assign(this, { code: 'VHOST_NOT_FOUND', message, field });
   }
 }
 
@@ -52,6 +59,45 @@ export class GroupNotFoundError extends UserError {
   }
 }
 
+@ObjectType('TooManyAliasesError', { implements: () => [UserError] })
+export class TooManyAliasesError extends UserError {
+  constructor(message: string) {
+    super();
+    Object.assign(this, { code: 'TOO_MANY_ALIASES', message, field: 'name' });
+  }
+}
+
+@ObjectType('UnixGroupNameTakenError', {
+  implements: () => [UserError],
+  description:
+    "The name is a site user's, a role-holding directory group's, or a group every server has",
+})
+export class UnixGroupNameTakenError extends UserError {
+  constructor(message: string) {
+    super();
+    Object.assign(this, { code: 'UNIX_GROUP_NAME_TAKEN', message, field: 'name' });
+  }
+}
+
+@ObjectType('UnixGroupMemberUnknownError', {
+  implements: () => [UserError],
+  description: "A member is not one of the site's users (directly or through a directory group)",
+})
+export class UnixGroupMemberUnknownError extends UserError {
+  constructor(message: string, field: string) {
+    super();
+    Object.assign(this, { code: 'UNIX_GROUP_MEMBER_UNKNOWN', message, field });
+  }
+}
+
+@ObjectType('UnixGroupNotFoundError', { implements: () => [UserError] })
+export class UnixGroupNotFoundError extends UserError {
+  constructor(message: string) {
+    super();
+    Object.assign(this, { code: 'UNIX_GROUP_NOT_FOUND', message, field: 'name' });
+  }
+}
+
 export const SiteConfigResult = createUnionType({
   name: 'SiteConfigResult',
   types: () =>
@@ -65,6 +111,16 @@ export const SiteConfigResult = createUnionType({
       RoleNotFoundError,
       LastAdminError,
       GroupNotFoundError,
+      DomainTakenError,
+      DomainReservedError,
+      DomainNotFoundError,
+      DomainNotApprovedError,
+      TooManyAliasesError,
+      PackageNotAllowedError,
+      PackageNotFoundError,
+      UnixGroupNameTakenError,
+      UnixGroupMemberUnknownError,
+      UnixGroupNotFoundError,
     ] as const,
   resolveType: (value: object) => value.constructor,
 });
@@ -77,4 +133,14 @@ export type SiteConfigResult =
   | VhostNotFoundError
   | RoleNotFoundError
   | LastAdminError
-  | GroupNotFoundError;
+  | GroupNotFoundError
+  | DomainTakenError
+  | DomainReservedError
+  | DomainNotFoundError
+  | DomainNotApprovedError
+  | TooManyAliasesError
+  | PackageNotAllowedError
+  | PackageNotFoundError
+  | UnixGroupNameTakenError
+  | UnixGroupMemberUnknownError
+  | UnixGroupNotFoundError;

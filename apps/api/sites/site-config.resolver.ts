@@ -5,8 +5,23 @@ import { SiteAccessService } from '../auth/site-access.service';
 import { Loaders } from '../graphql/loaders.decorator';
 import { SiteNotFoundError } from './change-site.payload';
 import { type SiteChildLoaders } from './site-children.loader';
-import { AddVhostInput, RemoveVhostInput, SiteRoleInput } from './site-config.inputs';
-import { SiteGroupRoleGrantModel, SiteRoleGrantModel, VhostModel } from './site-config.model';
+import {
+  AddVhostAliasInput,
+  AddVhostInput,
+  RemoveVhostAliasInput,
+  RemoveVhostInput,
+  SetVhostServerNameInput,
+  RemoveSiteUnixGroupInput,
+  SitePackageInput,
+  SiteRoleInput,
+  SiteUnixGroupInput,
+} from './site-config.inputs';
+import {
+  SiteGroupRoleGrantModel,
+  SiteRoleGrantModel,
+  SiteUnixGroupModel,
+  VhostModel,
+} from './site-config.model';
 import { SiteConfigResult } from './site-config.payload';
 import { SiteConfigService } from './site-config.service';
 import { SiteModel } from './site.model';
@@ -54,6 +69,93 @@ export class SiteConfigResolver {
   @Mutation(() => SiteConfigResult, { description: 'Remove a virtual host (its admins)' })
   async removeVhost(@CurrentPrincipal() p: Principal, @Args('input') input: RemoveVhostInput) {
     return (await this.refusal(p, input.siteId)) ?? this.config.removeVhost(p, input);
+  }
+
+  @Mutation(() => SiteConfigResult, {
+    description:
+      "Add a name to a virtual host; outside the organisation's zones it is served once an operator approves it (its admins)",
+  })
+  async addVhostAlias(@CurrentPrincipal() p: Principal, @Args('input') input: AddVhostAliasInput) {
+    return (await this.refusal(p, input.siteId)) ?? this.config.addVhostAlias(p, input);
+  }
+
+  @Mutation(() => SiteConfigResult, {
+    description: 'Remove an alias from a virtual host, which frees the name (its admins)',
+  })
+  async removeVhostAlias(
+    @CurrentPrincipal() p: Principal,
+    @Args('input') input: RemoveVhostAliasInput,
+  ) {
+    return (await this.refusal(p, input.siteId)) ?? this.config.removeVhostAlias(p, input);
+  }
+
+  @Mutation(() => SiteConfigResult, {
+    description:
+      'Make an approved alias the server name of its virtual host; a name not approved is refused with DOMAIN_NOT_APPROVED (its admins)',
+  })
+  async setVhostServerName(
+    @CurrentPrincipal() p: Principal,
+    @Args('input') input: SetVhostServerNameInput,
+  ) {
+    return (await this.refusal(p, input.siteId)) ?? this.config.setVhostServerName(p, input);
+  }
+
+  @ResolveField(() => [String], {
+    description:
+      "System packages its servers get installed, by name; only those still on the operators' allow-list reach them",
+  })
+  packages(@Parent() site: SiteModel, @Loaders() loaders: SiteChildLoaders): Promise<string[]> {
+    return loaders.packages.load(site.id);
+  }
+
+  @Mutation(() => SiteConfigResult, {
+    description:
+      "Have a package from the operators' allow-list installed on the site's servers; any other is refused with PACKAGE_NOT_ALLOWED (its admins)",
+  })
+  async addSitePackage(@CurrentPrincipal() p: Principal, @Args('input') input: SitePackageInput) {
+    return (await this.refusal(p, input.siteId)) ?? this.config.addPackage(p, input);
+  }
+
+  @Mutation(() => SiteConfigResult, {
+    description:
+      "Take a package off the site's list: servers keep it installed, new servers do not get it (its admins)",
+  })
+  async removeSitePackage(
+    @CurrentPrincipal() p: Principal,
+    @Args('input') input: SitePackageInput,
+  ) {
+    return (await this.refusal(p, input.siteId)) ?? this.config.removePackage(p, input);
+  }
+
+  @ResolveField(() => [SiteUnixGroupModel], {
+    description: 'Unix groups its admins keep on its servers, by name',
+  })
+  unixGroups(
+    @Parent() site: SiteModel,
+    @Loaders() loaders: SiteChildLoaders,
+  ): Promise<SiteUnixGroupModel[]> {
+    return loaders.unixGroups.load(site.id);
+  }
+
+  @Mutation(() => SiteConfigResult, {
+    description:
+      "Make a unix group on the site's servers, or replace its members, who must be site users (its admins)",
+  })
+  async setSiteUnixGroup(
+    @CurrentPrincipal() p: Principal,
+    @Args('input') input: SiteUnixGroupInput,
+  ) {
+    return (await this.refusal(p, input.siteId)) ?? this.config.setUnixGroup(p, input);
+  }
+
+  @Mutation(() => SiteConfigResult, {
+    description: "Remove a unix group from the site's servers (its admins)",
+  })
+  async removeSiteUnixGroup(
+    @CurrentPrincipal() p: Principal,
+    @Args('input') input: RemoveSiteUnixGroupInput,
+  ) {
+    return (await this.refusal(p, input.siteId)) ?? this.config.removeUnixGroup(p, input);
   }
 
   @Mutation(() => SiteConfigResult, {
