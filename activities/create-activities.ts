@@ -2,6 +2,7 @@ import { type BerthConfig } from '../libs/config';
 import { type Orm } from '../libs/db/orm';
 import { type Logger } from '../libs/logger';
 import { createAnsibleActivities } from './ansible/activities';
+import { createCertificateActivities } from './certificates/activities';
 import { createDirectory } from './directory/create-directory';
 import { createFleetActivities } from './fleet/activities';
 import { createAnsible } from './ansible/create-ansible';
@@ -10,11 +11,14 @@ import { createHypervisor } from './hypervisor/create-hypervisor';
 import { type Hypervisor } from './hypervisor/port';
 import { createHostKeyActivities } from './keys/activities';
 import { createNetworkActivities } from './network/activities';
+import { createNotifyActivities } from './notify/activities';
+import { createMailer } from './notify/create-mailer';
 import { createPeopleActivities } from './people/activities';
 import { createDnsActivities } from './network/dns-activities';
 import { createDns } from './network/dns/create-dns';
 import { createPoolActivities } from './pool/activities';
 import { createRecordsActivities } from './records/activities';
+import { createSnapshotActivities } from './snapshots/activities';
 
 /** Every activity the worker registers, wired to the adapters the configuration chooses. */
 export async function createActivities(deps: { config: BerthConfig; orm: Orm; log: Logger }) {
@@ -22,12 +26,14 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
   const ansible = createAnsible(deps.config);
   const dns = createDns(deps);
   const directory = await createDirectory(deps);
+  const mailer = await createMailer(deps);
   deps.log.info(
     {
       hypervisor: hypervisor.name,
       ansible: ansible.name,
       dns: dns.name,
       directory: directory.name,
+      mail: mailer.name,
     },
     'adapters chosen',
   );
@@ -58,9 +64,24 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
       secretKey: deps.config.secretKey,
       directory,
     }),
+    ...createSnapshotActivities({
+      hypervisor,
+      orm: deps.orm,
+      maxPerSite: deps.config.provisioning.snapshotsPerSite,
+    }),
+    ...createCertificateActivities({ orm: deps.orm }),
     ...createPoolActivities({ orm: deps.orm }),
     ...createFleetActivities({ hypervisor, orm: deps.orm }),
     ...people.activities,
+    ...createNotifyActivities({
+      orm: deps.orm,
+      mailer,
+      directory,
+      from: deps.config.mail.from,
+      operatorGroup: deps.config.directory.operatorGroup,
+      maxAttempts: deps.config.notifications.maxAttempts,
+      retrySeconds: deps.config.notifications.retrySeconds,
+    }),
   };
   return {
     activities,
@@ -69,6 +90,7 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
       await dns.close();
       await people.close();
       await directory.close();
+      await mailer.close();
     },
   };
 }

@@ -37,6 +37,8 @@ export const failureTypes = [
   'DnsRejected',
   /** The DNS server refused Berth's API key. Not retryable. */
   'DnsDenied',
+  /** A site's snapshot cannot be made, found or removed as asked (limit, name). Not retryable. */
+  'SnapshotRefused',
 ] as const;
 export type FailureType = (typeof failureTypes)[number];
 
@@ -54,6 +56,7 @@ export const nonRetryableFailureTypes: FailureType[] = [
   'DnsZoneMissing',
   'DnsRejected',
   'DnsDenied',
+  'SnapshotRefused',
 ];
 
 export function failure(

@@ -91,6 +91,18 @@ export const directorySweep: ActivityOptions = {
   retry: { ...retry, maximumAttempts: 5 },
 };
 
+/**
+ * Sending one e-mail: an SMTP server may take its timeout (SMTP_TIMEOUT_MS, at most two minutes)
+ * for each of connecting, greeting and a few commands. Retried only for the activity's own
+ * failures (the database, a lost worker): the mail server's answers are recorded on the
+ * notification, whose next attempt waits in the database (activities/notify/activities.ts), and
+ * sendingLeaseMs there must stay longer than this timeout.
+ */
+export const mailCall: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: { ...retry, maximumAttempts: 3 },
+};
+
 /** A configuration run: long, heartbeating, so a lost worker is noticed within a minute. */
 export const configurationRun: ActivityOptions = {
   startToCloseTimeout: '1 hour',

@@ -28,6 +28,9 @@ export const changeRules: Readonly<
   'power-off': { from: ['ready', 'quarantined'] },
   reboot: { from: ['ready', 'quarantined'] },
   reset: { from: ['ready', 'quarantined'] },
+  'create-snapshot': { from: ['ready', 'disabled', 'quarantined'] },
+  'revert-snapshot': { from: ['ready', 'disabled', 'quarantined'] },
+  'delete-snapshot': { from: ['ready', 'disabled', 'quarantined', 'suspended', 'cancelled'] },
 };
 
 /** A configuration run ends in the status it started from, so it counts as that status. */

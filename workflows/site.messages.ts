@@ -44,7 +44,11 @@ export type SiteChange =
   | { kind: 'power-on' }
   | { kind: 'power-off' }
   | { kind: 'reboot' }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Snapshots of the site's server (MWS3's custom snapshots), by name. */
+  | { kind: 'create-snapshot'; name: string }
+  | { kind: 'revert-snapshot'; name: string }
+  | { kind: 'delete-snapshot'; name: string };
 
 export type SiteChangeKind = SiteChange['kind'];
 

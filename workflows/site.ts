@@ -23,7 +23,9 @@ import type { DnsActivities } from '../activities/network/dns-activities';
 import type { NetworkActivities } from '../activities/network/activities';
 import type { PoolActivities } from '../activities/pool/activities';
 import type { OperationOutcome, RecordsActivities } from '../activities/records/activities';
+import type { SnapshotActivities } from '../activities/snapshots/activities';
 import { type SiteStatus } from '../libs/domain/site-status';
+import { snapshotNameProblem } from '../libs/domain/snapshot-names';
 import { describeFailure } from '../libs/failures';
 import {
   poolRefillWorkflowId,
@@ -136,6 +138,16 @@ export async function site(input: SiteInput): Promise<void> {
             message: reason,
             nonRetryable: true,
           });
+        if ('name' in request.change) {
+          const problem = snapshotNameProblem(request.change.name);
+          if (problem) {
+            throw ApplicationFailure.create({
+              type: 'InvalidChange',
+              message: problem,
+              nonRetryable: true,
+            });
+          }
+        }
         if (request.change.kind === 'suspend' && request.change.reason.trim() === '') {
           throw ApplicationFailure.create({
             type: 'IllegalTransition',
@@ -536,6 +548,25 @@ export async function site(input: SiteInput): Promise<void> {
           change.kind === 'power-on' ? 'on' : change.kind === 'power-off' ? 'off' : change.kind,
         );
         return finishWith('succeeded');
+      case 'create-snapshot':
+      case 'revert-snapshot':
+      case 'delete-snapshot': {
+        if (vmId === null) return finishWith('failed', 'the site has no server');
+        const snapshots = proxyActivities<SnapshotActivities>(hypervisorCall);
+        const snapshot = { siteId: state.siteId, vmId, name: change.name, actor: request.actor };
+        if (change.kind === 'create-snapshot') {
+          await snapshots.takeSiteSnapshot(snapshot);
+        } else if (change.kind === 'delete-snapshot') {
+          await snapshots.removeSiteSnapshot(snapshot);
+        } else {
+          await snapshots.revertToSiteSnapshot(snapshot);
+          // The snapshot's power state is not the site's: put that back, then bring the server
+          // to what the site is now (its vhosts, users and keys may have changed since).
+          await power(state.status === 'disabled' ? 'off' : 'on');
+          if (state.status !== 'disabled') state.configuration.requested = true;
+        }
+        return finishWith('succeeded');
+      }
       case 'configure':
         return;
     }

@@ -1,9 +1,14 @@
-import { createHash, createHmac } from 'node:crypto';
+import { databaseRootPassword } from '../keys/server-secrets';
+import { createHash } from 'node:crypto';
 import { type Orm, forkEm } from '../../libs/db/orm';
 import { Site, SiteRole, SshKey, Vhost } from '../../libs/domain';
 import { authorizedKeyLine } from '../keys/user-keys';
 import { type Directory } from '../directory/port';
 import { type ConfigurationTarget } from './port';
+import { installedCertificates } from './site-certificates';
+import { servedVhosts } from './served-vhosts';
+import { allowedSitePackages } from './site-packages';
+import { withSiteUnixGroups } from './site-unix-groups';
 
 /**
  * What a configuration run is told about a site: the extra-vars file `ansible/README.md`
@@ -55,7 +60,11 @@ export async function siteConfiguration(
   const site = target.siteId ? await em.findOne(Site, target.siteId) : null;
   const people = site ? await sitePeople(orm, site.id, directory) : { users: [], unix_groups: [] };
   const vhosts = site
-    ? await em.find(Vhost, { siteId: site.id }, { orderBy: { name: 'asc' } })
+    ? await servedVhosts(
+        em,
+        site.id,
+        await em.find(Vhost, { siteId: site.id }, { orderBy: { name: 'asc' } }),
+      )
     : [];
   const users = new Map<string, { uid: string; name: string; admin: boolean; ssh_keys: string[] }>(
     people.users.map((user) => [user.uid, { ...user, ssh_keys: [] }]),
@@ -70,6 +79,13 @@ export async function siteConfiguration(
       )
     : [];
   for (const key of keys) users.get(key.userId)?.ssh_keys.push(authorizedKeyLine(key));
+  // Each vhost's installed certificate and key (the default vhost's row id is null).
+  const tls = site
+    ? await installedCertificates(em, secretKey, site.id, [
+        { id: null, name: 'default' },
+        ...vhosts.map((vhost) => ({ id: vhost.id, name: vhost.name })),
+      ])
+    : {};
   return {
     vars: {
       berth: {
@@ -85,8 +101,8 @@ export async function siteConfiguration(
           ipv6: target.ipv6,
         },
         users: [...users.values()],
-        // Directory groups that hold a role on the site, with their members.
-        unix_groups: people.unix_groups,
+        // Directory groups that hold a role on the site, then the site's own, with members.
+        unix_groups: await withSiteUnixGroups(em, site?.id ?? null, people),
         admins_sudo: true,
         vhosts: [
           {
@@ -94,21 +110,24 @@ export async function siteConfiguration(
             server_name: target.hostname,
             aliases: [],
             web_root: '/var/www/default',
-            tls: false,
+            tls: Object.hasOwn(tls, 'default'),
           },
           ...vhosts.map((vhost) => ({
             name: vhost.name,
             server_name: vhost.serverName,
             aliases: vhost.aliases,
             web_root: `/var/www/${vhost.name}`,
-            tls: false,
+            tls: Object.hasOwn(tls, vhost.name),
           })),
         ],
-        packages: [],
+        packages: site ? await allowedSitePackages(em, site.id) : [],
       },
     },
     secrets: {
-      berth_secrets: { mysql_root_password: mysqlRootPassword(secretKey, target.vmId), tls: {} },
+      berth_secrets: {
+        mysql_root_password: await databaseRootPassword(em, secretKey, target.vmId),
+        tls,
+      },
     },
   };
 }
@@ -173,13 +192,4 @@ export function peopleDigest(people: SitePeople): string {
       .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
-}
-
-/**
- * The server's database root password: derived from the deployment's secret key and the VM id,
- * so it needs no storage and never passes through workflow history. (Resetting it, issue #8,
- * will store a generated one instead.)
- */
-export function mysqlRootPassword(secretKey: Buffer, vmId: string): string {
-  return createHmac('sha256', secretKey).update(`berth/mysql-root/${vmId}`).digest('base64url');
 }

@@ -107,7 +107,7 @@ export async function siteVmHosts(orm: Orm, siteId: string, exceptVmId: string):
  * Heartbeats now (the call has started) and returns a function that heartbeats again, which the
  * adapter calls whenever a long wait on the hypervisor learns something.
  */
-function heartbeat(): () => void {
+export function heartbeat(): () => void {
   const context = Context.current();
   context.heartbeat();
   return () => context.heartbeat();

@@ -3,7 +3,9 @@ import { Context } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import { type Orm, type Em, forkEm } from '../../libs/db/orm';
 import {
+  DomainName,
   IllegalTransitionError,
+  NetworkConfig,
   Operation,
   type OperationStatus,
   Service,
@@ -14,6 +16,7 @@ import {
   type VmStatus,
 } from '../../libs/domain';
 import { failure } from '../../libs/failures';
+import { queueNotification } from '../notify/queue';
 
 export interface TransitionSiteInput {
   siteId: string;
@@ -241,6 +244,7 @@ export async function applyTransition(
   if (!site) throw failure('RecordNotFound', `site ${input.siteId} does not exist`);
   if (input.finish) await finish(em, input.finish);
   if (site.status === input.to) return;
+  const from = site.status;
   try {
     site.moveTo(input.to);
   } catch (error) {
@@ -248,6 +252,25 @@ export async function applyTransition(
     throw error;
   }
   em.persist(event(input.siteId, input.action, input.summary, dedupeSuffix));
+  // A deleted site's domain names are free for other sites to use.
+  if (input.to === 'deleted') await em.nativeDelete(DomainName, { siteId: input.siteId });
+  // Only provisioning goes from installing to ready: the site is ready for the first time.
+  if (from === 'installing' && input.to === 'ready') await queueSiteReady(em, site);
+}
+
+/** Tells the site's people that their site is ready, in the transition's transaction, once. */
+async function queueSiteReady(em: Em, site: Site): Promise<void> {
+  // At its first readiness a site has one server, its production one.
+  const production = await em.findOne(Service, { siteId: site.id, kind: 'production' });
+  const network = production?.vmId
+    ? await em.findOne(NetworkConfig, { vmId: production.vmId })
+    : null;
+  await queueNotification(em, {
+    kind: 'site-ready',
+    siteId: site.id,
+    params: { siteName: site.name, hostname: network?.hostname ?? null },
+    dedupeKey: `site-ready/${site.id}`,
+  });
 }
 
 /** Marks a running operation finished; a finished one is left as it is (retries). */

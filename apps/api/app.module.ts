@@ -12,8 +12,10 @@ import { authenticate, type AuthenticateDeps } from './auth/authenticate';
 import { type ApiContext, csrfChecked, csrfPlugin } from './auth/csrf';
 import { DirectoryMemberships } from './auth/memberships';
 import { type Directory } from '../../activities/directory/port';
+import { CertificatesModule } from './certificates/certificates.module';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CodecModule } from './codec/codec.module';
+import { DomainsModule } from './domains/domains.module';
 import { EdgeModule } from './edge/edge.module';
 import { InventoryModule } from './inventory/inventory.module';
 import { ExplorerModule } from './explorer/explorer.module';
@@ -24,11 +26,15 @@ import { SecurityHeadersModule } from './graphql/security-headers.module';
 import { HealthModule } from './health/health.module';
 import { FleetModule } from './fleet/fleet.module';
 import { NetworkModule } from './network/network.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { OperationsModule } from './operations/operations.module';
+import { PackagesModule } from './packages/packages.module';
 import { createSiteChildLoaders } from './sites/site-children.loader';
 import { SitesModule } from './sites/sites.module';
 import { SiteAdminsModule } from './site-admins/site-admins.module';
 import { SiteNotesModule } from './site-notes/site-notes.module';
+import { DatabasePasswordModule } from './database-password/database-password.module';
+import { SnapshotsModule } from './snapshots/snapshots.module';
 import { SshKeysModule } from './ssh-keys/ssh-keys.module';
 import { AUTHENTICATE_DEPS, BERTH_CONFIG, DIRECTORY, LOGGER, ORM, TEMPORAL_CLIENT } from './tokens';
 
@@ -66,6 +72,7 @@ function bearerOf(params: Record<string, unknown> | undefined): string | undefin
 /** The GraphQL schema's modules, also used to print schema.graphql. */
 export const graphqlModules = [
   SitesModule,
+  CertificatesModule,
   OperationsModule,
   FleetModule,
   NetworkModule,
@@ -73,6 +80,11 @@ export const graphqlModules = [
   SshKeysModule,
   SiteAdminsModule,
   SiteNotesModule,
+  NotificationsModule,
+  DomainsModule,
+  PackagesModule,
+  SnapshotsModule,
+  DatabasePasswordModule,
 ];
 
 @Module({})

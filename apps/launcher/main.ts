@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `Berth is running (profile ${config.profile}, hypervisor ${config.adapters.hypervisor}, ansible ${config.adapters.ansible}, dns ${config.adapters.dns}).`,
+      `Berth is running (profile ${config.profile}, hypervisor ${config.adapters.hypervisor}, ansible ${config.adapters.ansible}, dns ${config.adapters.dns}, mail ${config.adapters.mail}).`,
       `  GraphQL:     ${config.api.publicUrl}/graphql`,
       `  Temporal UI: ${ui}`,
       ...(devLogin

@@ -5,9 +5,11 @@ import { ConfigError, loadConfig } from '../../libs/config';
 import { openOrm } from '../../libs/db/orm';
 import { createLogger } from '../../libs/logger';
 import { berthDataConverter } from '../../libs/temporal/data-converter';
+import { ensureCertificateExpirySchedule } from '../../libs/temporal/certificate-expiry-schedule';
 import { ensureDnsReconcileSchedule } from '../../libs/temporal/dns-reconcile-schedule';
 import { ensureHostWatchSchedule } from '../../libs/temporal/host-watch-schedule';
 import { ansibleTaskQueue } from '../../libs/temporal/names';
+import { ensureNotificationDeliverySchedule } from '../../libs/temporal/notification-delivery-schedule';
 import { ensurePeopleRefreshSchedule } from '../../libs/temporal/people-refresh-schedule';
 import { ensurePoolSchedules } from '../../libs/temporal/pool-schedules';
 import { TemporalPinoLogger } from '../../libs/temporal/runtime-logger';
@@ -34,6 +36,8 @@ async function main(): Promise<void> {
   await ensureHostWatchSchedule(client, config);
   await ensureDnsReconcileSchedule(client, config);
   await ensurePeopleRefreshSchedule(client, config);
+  await ensureNotificationDeliverySchedule(client, config);
+  await ensureCertificateExpirySchedule(client, config);
   await clientConnection.close();
   log.info(
     {

@@ -7,6 +7,7 @@ import {
   type ansibleAdapters,
   type dnsAdapters,
   type directoryAdapters,
+  type mailAdapters,
 } from './settings';
 
 /** Berth's configuration, validated; read once at start-up and passed inward as data. */
@@ -53,6 +54,7 @@ export interface BerthConfig {
     readonly ansible: (typeof ansibleAdapters)[number];
     readonly dns: (typeof dnsAdapters)[number];
     readonly directory: (typeof directoryAdapters)[number];
+    readonly mail: (typeof mailAdapters)[number];
   };
   readonly directory: {
     /** The YAML file of DIRECTORY=file; undefined means the example shipped in the repository. */
@@ -113,6 +115,8 @@ export interface BerthConfig {
     readonly diskGb: number;
     readonly cancellationGraceSeconds: number;
     readonly siteHistoryLimit: number;
+    /** Snapshots the admins of one site may keep at once. */
+    readonly snapshotsPerSite: number;
   };
   readonly network: {
     readonly zone: string;
@@ -144,6 +148,29 @@ export interface BerthConfig {
   readonly fleet: { readonly hostWatchSeconds: number };
   /** Refreshing sites' users from the directory. */
   readonly people: { readonly refreshMinutes: number };
+  /** Sites' domain names: which are approved at once (operators approve the others). */
+  readonly domains: {
+    /** Zones whose names (the zone itself and every name under it) need no approval. */
+    readonly organisationZones: readonly string[];
+  };
+  /** E-mail of notifications. */
+  readonly mail: {
+    /** `address` or `Name <address>`. */
+    readonly from: string;
+    /** Set when MAIL=smtp. */
+    readonly smtp: SmtpConfig | undefined;
+  };
+  /** Delivering the notification outbox (the `notification-delivery` schedule). */
+  readonly notifications: {
+    readonly intervalSeconds: number;
+    /** Sent at most per delivery run. */
+    readonly batchSize: number;
+    readonly maxAttempts: number;
+    /** Wait after the first temporary failure; doubled after each further one, up to an hour. */
+    readonly retrySeconds: number;
+    /** Before a cancelled site's deletion, largest first. */
+    readonly cancellationWarningHours: readonly number[];
+  };
   readonly worker: { readonly shutdownGraceSeconds: number };
 }
 
@@ -168,6 +195,14 @@ export interface VsphereConfig {
   readonly cluster: string;
   readonly template: string;
   readonly folder: string | undefined;
+}
+
+export interface SmtpConfig {
+  /** `smtp://` or `smtps://`, with credentials perhaps: never log it. */
+  readonly url: string;
+  readonly timeoutMs: number;
+  /** A path; the adapter reads the PEM when it starts. */
+  readonly caFile: string | undefined;
 }
 
 /** The `ansible` configuration adapter and its task queue's worker. */
@@ -241,6 +276,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
         );
       }
     }
+    if (!invalid.has('mail') && v.mail === 'simulated') {
+      problems.push(
+        `${settings.mail.env}=simulated is refused by the production profile: choose smtp`,
+      );
+    }
     if (!invalid.has('databaseUrl') && database.driver !== 'postgresql') {
       problems.push('DATABASE_URL must name a PostgreSQL database in the production profile');
     }
@@ -286,6 +326,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       }
     }
   }
+  if (v.mail === 'smtp' && v.smtpUrl === undefined && !invalid.has('smtpUrl')) {
+    problems.push(`${settings.smtpUrl.env} is required with MAIL=smtp`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const apiHost = v.apiHost!;
@@ -325,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       ansible: v.ansible!,
       dns: v.dns!,
       directory: v.directory!,
+      mail: v.mail!,
     },
     directory: {
       file: v.directoryFile,
@@ -391,6 +435,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       diskGb: v.vmDiskGb!,
       cancellationGraceSeconds: v.cancellationGraceSeconds!,
       siteHistoryLimit: v.siteHistoryLimit!,
+      snapshotsPerSite: v.snapshotsPerSite!,
     },
     network: {
       zone: v.dnsZone!,
@@ -430,9 +475,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
     },
     fleet: { hostWatchSeconds: v.hostWatchSeconds! },
     people: { refreshMinutes: v.peopleRefreshMinutes! },
+    domains: { organisationZones: (v.organisationZones ?? v.dnsZone!).split(',') },
     simulated: {
       installDelayMs: v.simulatedInstallDelayMs!,
       ansibleTaskMs: v.simulatedAnsibleTaskMs!,
+    },
+    mail: {
+      from: v.mailFrom!,
+      smtp:
+        v.mail === 'smtp'
+          ? { url: v.smtpUrl!, timeoutMs: v.smtpTimeoutMs!, caFile: v.smtpCaFile }
+          : undefined,
+    },
+    notifications: {
+      intervalSeconds: v.notifyIntervalSeconds!,
+      batchSize: v.notifyBatchSize!,
+      maxAttempts: v.notifyMaxAttempts!,
+      retrySeconds: v.notifyRetrySeconds!,
+      cancellationWarningHours: v
+        .cancellationWarningHours!.split(',')
+        .map(Number)
+        .sort((a, b) => b - a),
     },
     worker: { shutdownGraceSeconds: v.workerShutdownGraceSeconds! },
   };

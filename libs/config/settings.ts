@@ -46,11 +46,29 @@ function isAddressOrNetwork(text: string): boolean {
   return parseAddress(text) !== undefined || typeof parseCidr(text) !== 'string';
 }
 
+/** Why `text` is not a usable SMTP_URL, or undefined. Never repeats the URL: it may hold a password. */
+function smtpUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'must be a URL';
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    return 'must start with smtp:// or smtps://';
+  if (!url.hostname) return 'must name a host';
+  if (url.pathname !== '' && url.pathname !== '/') return 'must not have a path';
+  if (url.search || url.hash) return 'must not have a query or fragment';
+  if (url.password && !url.username) return 'must name a user with a password';
+  return undefined;
+}
+
 /** Adapters that exist today; each later issue adds its real adapter to these lists. */
 export const hypervisorAdapters = ['simulated', 'vsphere'] as const;
 export const ansibleAdapters = ['simulated', 'ansible'] as const;
 export const dnsAdapters = ['simulated', 'powerdns'] as const;
 export const directoryAdapters = ['file', 'ldap'] as const;
+export const mailAdapters = ['simulated', 'smtp'] as const;
 
 export const settings = {
   profile: {
@@ -571,6 +589,25 @@ export const settings = {
       if (typeof pattern === 'string') context.addIssue({ code: 'custom', message: pattern });
     }),
   },
+  organisationZones: {
+    env: 'BERTH_ORGANISATION_ZONES',
+    description:
+      "Comma-separated DNS zones of the organisation: a site's domain name equal to or under one is approved at once, any other waits for an operator; default BERTH_DNS_ZONE",
+    optional: true,
+    schema: z
+      .string()
+      .refine(
+        (text) =>
+          text
+            .split(',')
+            .every((zone) =>
+              /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/.test(
+                zone,
+              ),
+            ),
+        'must be lower-case DNS names of two labels or more, separated by commas',
+      ),
+  },
   ipv4Pool: {
     env: 'BERTH_IPV4_POOL',
     description:
@@ -675,6 +712,12 @@ export const settings = {
     default: '60',
     schema: positiveInt.max(7 * 24 * 60),
   },
+  snapshotsPerSite: {
+    env: 'BERTH_SNAPSHOTS_PER_SITE',
+    description: 'How many snapshots the admins of one site may keep at once',
+    default: '2',
+    schema: z.coerce.number().int().min(0).max(50),
+  },
   peopleRefreshMinutes: {
     env: 'BERTH_PEOPLE_REFRESH_MINUTES',
     description:
@@ -700,6 +743,89 @@ export const settings = {
     description: "A site's workflow continues as new once its history has this many events",
     default: '10000',
     schema: positiveInt.min(100).max(50_000),
+  },
+  mail: {
+    env: 'MAIL',
+    description:
+      'How notifications are e-mailed: `smtp` (through SMTP_URL), or `simulated` (written to the log instead; refused by the production profile)',
+    default: 'simulated',
+    schema: adapter(mailAdapters),
+  },
+  smtpUrl: {
+    env: 'SMTP_URL',
+    description:
+      '`smtp://[user:password@]host[:port]` (STARTTLS when offered, required for credentials to a host off loopback) or `smtps://...` (TLS from the start); required with MAIL=smtp',
+    optional: true,
+    sensitive: true,
+    schema: z.string().superRefine((text, context) => {
+      const problem = smtpUrlProblem(text);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    }),
+  },
+  smtpTimeoutMs: {
+    env: 'SMTP_TIMEOUT_MS',
+    description: 'How long the mail server may take to connect, greet and answer each command',
+    default: '30000',
+    schema: positiveInt.min(100).max(120_000),
+  },
+  smtpCaFile: {
+    env: 'SMTP_CA_FILE',
+    description:
+      "PEM file of the CA that signed the mail server's certificate; default the system's trusted CAs",
+    optional: true,
+    schema: z.string().min(1),
+  },
+  mailFrom: {
+    env: 'MAIL_FROM',
+    description: 'Sender of notifications, `address` or `Name <address>`',
+    default: 'Berth <berth@localhost>',
+    schema: z
+      .string()
+      .max(300)
+      .regex(
+        /^([^<>\p{Cc}"]{1,100} <[^\s<>@"]+@[^\s<>@"]+>|[^\s<>@"]+@[^\s<>@"]+)$/u,
+        'must be an address, or a name and an address in angle brackets',
+      ),
+  },
+  notifyIntervalSeconds: {
+    env: 'BERTH_NOTIFY_INTERVAL_SECONDS',
+    description: 'How often the `notification-delivery` schedule sends queued notifications',
+    default: '60',
+    schema: positiveInt.max(3600),
+  },
+  notifyBatchSize: {
+    env: 'BERTH_NOTIFY_BATCH_SIZE',
+    description:
+      'Notifications one delivery run sends at most (in batches of 20); the rest wait for the next run',
+    default: '200',
+    schema: positiveInt.max(10_000),
+  },
+  notifyMaxAttempts: {
+    env: 'BERTH_NOTIFY_MAX_ATTEMPTS',
+    description:
+      'Sends of one notification before it is marked failed, when the mail server keeps failing temporarily',
+    default: '12',
+    schema: positiveInt.max(100),
+  },
+  notifyRetrySeconds: {
+    env: 'BERTH_NOTIFY_RETRY_SECONDS',
+    description:
+      'Wait after the first temporary failure to send a notification; it doubles with each further one, up to an hour',
+    default: '60',
+    schema: positiveInt.max(3600),
+  },
+  cancellationWarningHours: {
+    env: 'BERTH_CANCELLATION_WARNING_HOURS',
+    description:
+      "Comma-separated lead times, in hours, at which a cancelled site's people are warned before it is deleted",
+    default: '168,24',
+    schema: z
+      .string()
+      .regex(/^\d{1,4}(,\d{1,4})*$/, 'must be whole hours separated by commas')
+      .refine(
+        (text) => text.split(',').every((hours) => Number(hours) > 0),
+        'each lead time must be at least one hour',
+      ),
   },
   simulatedInstallDelayMs: {
     env: 'BERTH_SIMULATED_INSTALL_MS',

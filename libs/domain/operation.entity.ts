@@ -19,6 +19,9 @@ export const operationKinds = [
   'power-off',
   'reboot',
   'reset',
+  'create-snapshot',
+  'revert-snapshot',
+  'delete-snapshot',
   // Fleet operations (operators), on a host or a VM rather than a site.
   'evacuate-host',
   'return-host',

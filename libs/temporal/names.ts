@@ -16,6 +16,10 @@ export const dnsReconcileWorkflowId = 'dns-reconcile';
 export const dnsReconcileScheduleId = 'dns-reconcile';
 export const peopleRefreshWorkflowId = 'site-people-refresh';
 export const peopleRefreshScheduleId = 'site-people-refresh';
+export const notificationDeliveryWorkflowId = 'notification-delivery';
+export const notificationDeliveryScheduleId = 'notification-delivery';
+export const certificateExpiryWorkflowId = 'certificate-expiry';
+export const certificateExpiryScheduleId = 'certificate-expiry';
 
 /** Task queues. */
 export const defaultTaskQueue = 'berth';

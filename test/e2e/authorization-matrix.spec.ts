@@ -7,7 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseUserKey } from '../../activities/keys/user-keys';
 import { type DevTokenOptions } from '../../libs/auth/dev-token';
 import { forkEm } from '../../libs/db/orm';
-import { Operation, Site, SiteEvent, SiteNote, SiteRole, SshKey } from '../../libs/domain';
+import {
+  AllowedPackage,
+  DomainName,
+  Operation,
+  Site,
+  SiteCertificate,
+  SiteEvent,
+  SiteNote,
+  SitePackage,
+  SiteRole,
+  SiteUnixGroup,
+  SshKey,
+} from '../../libs/domain';
 import { type BerthStack, type GraphQLResponse, startBerth } from '../helpers/berth';
 import { startDatabase, type TestDatabase } from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
@@ -143,6 +155,22 @@ const expectations: Record<string, Record<TableRole, Outcome>> = {
   removeVhost:            { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   grantSiteRole:          { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   revokeSiteRole:         { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  addVhostAlias:          { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  removeVhostAlias:       { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  setVhostServerName:     { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  pendingDomainNames:     { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  approveDomainName:      { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  rejectDomainName:       { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  allowedPackages:        { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  allowPackage:           { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  disallowPackage:        { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  addSitePackage:         { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  removeSitePackage:      { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  setSiteUnixGroup:       { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  removeSiteUnixGroup:    { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  requestCertificate:     { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  uploadCertificate:      { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  removeCertificate:      { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   disableSite:            { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   enableSite:             { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   suspendSite:            { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
@@ -171,6 +199,11 @@ const expectations: Record<string, Record<TableRole, Outcome>> = {
   siteAdminEmails:        { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   addSiteNote:            { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   deleteSiteNote:         { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  notifications:          { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  createSiteSnapshot:     { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  revertSiteSnapshot:     { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  deleteSiteSnapshot:     { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  resetDatabasePassword:  { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
 };
 
 /**
@@ -215,6 +248,9 @@ const fleetReads = [
   'sshKeys',
   'fleetStatistics',
   'siteAdminEmails',
+  'notifications',
+  'pendingDomainNames',
+  'allowedPackages',
 ];
 
 /** Answers that show the target as absent: someone else's site, or someone else's SSH key. */
@@ -250,6 +286,15 @@ const domainRefusals = [
   'LAST_ADMIN',
   'API_TOKEN_NOT_FOUND',
   'SITE_NOTE_NOT_FOUND',
+  'CERTIFICATE_NOT_FOUND',
+  'DOMAIN_NOT_FOUND',
+  'PACKAGE_NOT_ALLOWED',
+  'PACKAGE_NOT_FOUND',
+  'UNIX_GROUP_NAME_TAKEN',
+  'UNIX_GROUP_NOT_FOUND',
+  'SNAPSHOT_NOT_FOUND',
+  'SNAPSHOT_EXISTS',
+  'SNAPSHOT_LIMIT',
 ];
 
 /** The Outcome the answer shows, or else a description of it for the failure message. */
@@ -447,6 +492,7 @@ describe('the authorization matrix on SQLite', () => {
       name: uniqueName('Matrix'),
       contactEmail: 'alice@example.org',
       reason: 'authorization matrix',
+      'SiteSnapshotInput.name': 'matrix-snapshot',
       // Fleet operations: a host and a VM the read model does not have (operators get a typed
       // refusal, everyone else FORBIDDEN before any lookup).
       host: 'no-such-host',
@@ -469,13 +515,43 @@ describe('the authorization matrix on SQLite', () => {
       'AddSshKeyInput.user': undefined,
       // Site configuration: a virtual host and a user's role (operators and admins change it).
       'AddVhostInput.name': 'matrix',
-      serverName: 'matrix.example.org',
+      // A name of its own for each site: a name belongs to one site at a time.
+      serverName: `${uniqueName('matrix')}.example.org`,
       'RemoveVhostInput.name': 'no-such-vhost',
       user: 'bob',
       role: 'SSH_USER',
+      // Virtual hosts' names: a vhost that does not exist (its admins and operators get a typed
+      // refusal); operators' decisions on a name that does not exist.
+      'AddVhostAliasInput.vhost': 'no-such-vhost',
+      'AddVhostAliasInput.name': 'alias.example.org',
+      'RemoveVhostAliasInput.vhost': 'no-such-vhost',
+      'RemoveVhostAliasInput.name': 'alias.example.org',
+      'SetVhostServerNameInput.vhost': 'no-such-vhost',
+      'SetVhostServerNameInput.name': 'alias.example.org',
+      'ApproveDomainNameInput.id': '00000000-0000-4000-8000-000000000000',
+      'RejectDomainNameInput.id': '00000000-0000-4000-8000-000000000000',
+      // Packages: operators allow one (again and again: allowing is idempotent) and take off
+      // one the list lacks; sites' admins ask for one the list lacks and remove one they lack.
+      'AllowPackageInput.name': 'matrix-package',
+      'DisallowPackageInput.name': 'no-such-package',
+      'SitePackageInput.name': 'no-such-package',
+      // Unix groups: a system group's name (refused before anything is looked up), and a group
+      // the site does not have.
+      'SiteUnixGroupInput.name': 'root',
+      'SiteUnixGroupInput.members': [],
+      'RemoveSiteUnixGroupInput.name': 'no-such-group',
+      // Certificates: a request for a vhost that does not exist, and a certificate id that does
+      // not exist (its admins and operators get a typed refusal).
+      'RequestCertificateInput.vhost': 'no-such-vhost',
+      'RequestCertificateInput.names': ['matrix.example.org'],
+      'UploadCertificateInput.certificateId': '00000000-0000-4000-8000-000000000000',
+      'UploadCertificateInput.certificate': '-----BEGIN CERTIFICATE-----',
+      'RemoveCertificateInput.certificateId': '00000000-0000-4000-8000-000000000000',
       // Operators' notes: one to write on the site, and a note id that does not exist.
       'AddSiteNoteInput.body': 'authorization matrix',
       'DeleteSiteNoteInput.id': '00000000-0000-4000-8000-000000000000',
+      // The notification outbox: the target site's (its ready notification is there).
+      'Query.notifications.filter': { siteId: site.siteId },
     };
   }
 
@@ -524,6 +600,11 @@ describe('the authorization matrix on SQLite', () => {
       sites: await em.count(Site, {}),
       sshKeys: await em.count(SshKey, {}),
       siteNotes: await em.count(SiteNote, {}),
+      siteCertificates: await em.count(SiteCertificate, {}),
+      domainNames: await em.count(DomainName, {}),
+      allowedPackages: await em.count(AllowedPackage, {}),
+      sitePackages: await em.count(SitePackage, {}),
+      unixGroups: await em.count(SiteUnixGroup, {}),
     };
   }
 

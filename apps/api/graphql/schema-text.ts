@@ -1,16 +1,22 @@
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
+import { CertificatesResolver } from '../certificates/certificates.resolver';
+import { DomainNamesResolver } from '../domains/domain-names.resolver';
 import { FleetStatisticsResolver } from '../fleet/fleet-statistics.resolver';
 import { FleetResolver } from '../fleet/fleet.resolver';
 import { AddressPoolsResolver } from '../network/address-pools.resolver';
+import { NotificationsResolver } from '../notifications/notifications.resolver';
 import { ConfigurationRunsResolver } from '../operations/configuration-runs.resolver';
 import { OperationsResolver } from '../operations/operations.resolver';
+import { PackagesResolver } from '../packages/packages.resolver';
 import { SiteAdminEmailsResolver } from '../site-admins/site-admin-emails.resolver';
 import { SiteNotesResolver } from '../site-notes/site-notes.resolver';
 import { SiteChangesResolver } from '../sites/site-changes.resolver';
 import { SiteConfigResolver } from '../sites/site-config.resolver';
 import { SitesResolver } from '../sites/sites.resolver';
+import { DatabasePasswordResolver } from '../database-password/database-password.resolver';
+import { SnapshotsResolver } from '../snapshots/snapshots.resolver';
 import { SshKeysResolver } from '../ssh-keys/ssh-keys.resolver';
 import { ApiTokensResolver } from '../tokens/api-tokens.resolver';
 
@@ -19,15 +25,21 @@ export const resolvers = [
   SitesResolver,
   SiteChangesResolver,
   SiteConfigResolver,
+  CertificatesResolver,
   OperationsResolver,
   ConfigurationRunsResolver,
   FleetResolver,
   AddressPoolsResolver,
   ApiTokensResolver,
   SshKeysResolver,
+  SnapshotsResolver,
+  DatabasePasswordResolver,
   FleetStatisticsResolver,
   SiteAdminEmailsResolver,
   SiteNotesResolver,
+  NotificationsResolver,
+  DomainNamesResolver,
+  PackagesResolver,
 ];
 
 /**

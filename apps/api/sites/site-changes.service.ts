@@ -9,7 +9,7 @@ import { Operation, Site } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
 import { siteWorkflowId } from '../../../libs/temporal/names';
 import { changeSiteUpdate, type SiteChange } from '../../../workflows/site.messages';
-import { serviceUnavailable } from '../graphql/graphql-errors';
+import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
 import { IdempotencyKeyReusedError } from '../graphql/user-error';
 import { LOGGER, ORM, TEMPORAL_CLIENT } from '../tokens';
 import {
@@ -123,6 +123,10 @@ export class SiteChangesService {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
         if (error.cause.type === 'IllegalTransition')
           return new IllegalTransitionError(error.cause.message);
+        // The workflow's own check of a change's data (the api checks it first).
+        if (error.cause.type === 'InvalidChange') {
+          throw badUserInput([{ field: 'input', message: error.cause.message }]);
+        }
       }
       this.log.error({ siteId: operation.siteId, err: error }, 'sending a site change failed');
       throw serviceUnavailable('The workflow engine');

@@ -1,3 +1,4 @@
+import { type SiteSnapshotModel } from '../snapshots/snapshot.model';
 import DataLoader from 'dataloader';
 import { forkEm, type Orm } from '../../../libs/db/orm';
 import {
@@ -5,12 +6,21 @@ import {
   OperationModel,
   type OperationStatusEnum,
 } from '../operations/operation.model';
-import { SiteRole, Vhost } from '../../../libs/domain';
+import {
+  DomainName,
+  SitePackage,
+  SiteRole,
+  SiteSnapshot,
+  SiteUnixGroup,
+  Vhost,
+} from '../../../libs/domain';
+import { defaultVhostNames, vhostNames } from '../domains/vhost-names';
 import { type SiteNoteModel } from '../site-notes/site-note.model';
 import {
   type SiteGroupRoleGrantModel,
   type SiteRoleEnum,
   type SiteRoleGrantModel,
+  type SiteUnixGroupModel,
   type VhostModel,
 } from './site-config.model';
 
@@ -93,11 +103,13 @@ export function createSiteChildLoaders(orm: Orm) {
   );
   const vhosts = new DataLoader<Pick<SiteModel, 'id' | 'hostname'>, VhostModel[], string>(
     async (sites) => {
-      const rows = await forkEm(orm).find(
-        Vhost,
-        { siteId: { $in: [...new Set(sites.map((site) => site.id))] } },
-        { orderBy: { name: 'asc' } },
-      );
+      const siteIds = { siteId: { $in: [...new Set(sites.map((site) => site.id))] } };
+      const rows = await forkEm(orm).find(Vhost, siteIds, { orderBy: { name: 'asc' } });
+      const names = rows.length
+        ? await forkEm(orm).find(DomainName, siteIds, {
+            fields: ['vhostId', 'name', 'status', 'reason'],
+          })
+        : [];
       return sites.map((site) => [
         ...(site.hostname
           ? [
@@ -105,6 +117,7 @@ export function createSiteChildLoaders(orm: Orm) {
                 name: 'default',
                 serverName: site.hostname,
                 aliases: [],
+                names: defaultVhostNames(site.hostname),
                 webRoot: '/var/www/default',
                 isDefault: true,
               },
@@ -116,6 +129,7 @@ export function createSiteChildLoaders(orm: Orm) {
             name: row.name,
             serverName: row.serverName,
             aliases: row.aliases,
+            names: vhostNames(row, names),
             webRoot: `/var/www/${row.name}`,
             isDefault: false,
           })),
@@ -158,7 +172,44 @@ export function createSiteChildLoaders(orm: Orm) {
       ),
     loaderOptions,
   );
-  return { events, operations, vhosts, roles, notes };
+  // A site keeps a handful of snapshots at most: one statement for every site of a page.
+  const snapshots = new DataLoader<string, SiteSnapshotModel[]>(async (siteIds) => {
+    const rows = await forkEm(orm).find(
+      SiteSnapshot,
+      { siteId: { $in: [...new Set(siteIds)] } },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+    return siteIds.map((siteId) =>
+      rows
+        .filter((row) => row.siteId === siteId)
+        .map(({ id, name, createdBy, createdAt }) => ({ id, name, createdBy, createdAt })),
+    );
+  });
+  // Each site's packages, by name, in one statement for every site of a page.
+  const packages = new DataLoader<string, string[]>(async (siteIds) => {
+    const rows = await forkEm(orm).find(
+      SitePackage,
+      { siteId: { $in: [...new Set(siteIds)] } },
+      { orderBy: { name: 'asc' }, fields: ['siteId', 'name'] },
+    );
+    return siteIds.map((siteId) =>
+      rows.filter((row) => row.siteId === siteId).map((row) => row.name),
+    );
+  });
+  // Each site's own unix groups, by name.
+  const unixGroups = new DataLoader<string, SiteUnixGroupModel[]>(async (siteIds) => {
+    const rows = await forkEm(orm).find(
+      SiteUnixGroup,
+      { siteId: { $in: [...new Set(siteIds)] } },
+      { orderBy: { name: 'asc' } },
+    );
+    return siteIds.map((siteId) =>
+      rows
+        .filter((row) => row.siteId === siteId)
+        .map(({ name, members, createdBy }) => ({ name, members, createdBy })),
+    );
+  });
+  return { events, operations, vhosts, roles, notes, snapshots, packages, unixGroups };
 }
 
 export type SiteChildLoaders = ReturnType<typeof createSiteChildLoaders>;

@@ -32,7 +32,8 @@ import {
   ConfigurationRunError,
   type ConfigurationTarget,
 } from '../../../activities/ansible/port';
-import { mysqlRootPassword, type SiteVars } from '../../../activities/ansible/site-data';
+import { type SiteVars } from '../../../activities/ansible/site-data';
+import { derivedDatabasePassword } from '../../../activities/keys/server-secrets';
 import { SimulatedAnsible } from '../../../activities/ansible/simulated/simulated-ansible';
 import { forkEm } from '../../../libs/db/orm';
 import { ConfigurationRun, Site } from '../../../libs/domain';
@@ -548,7 +549,7 @@ describe.each(databaseKinds)('configureServer on %s', (kind) => {
       });
       expect(row.finishedAt).toBeInstanceOf(Date);
       expect(row.output).toContain('[redacted]');
-      expect(row.output).not.toContain(mysqlRootPassword(secretKey, target.vmId));
+      expect(row.output).not.toContain(derivedDatabasePassword(secretKey, target.vmId));
     },
   );
 

@@ -32,7 +32,8 @@ describe('workflow replay', () => {
     // provision-vm-dns.json and site-dns-delete.json: a build that makes host keys and publishes
     // DNS first, and a site deleted with its records (the `network-dns-keys` patch, issue #5);
     // site-ansible-runs.json: configuration runs on the ansible task queue, changes during a run
-    // coalesced into one follow-up (the `ansible-task-queue` patch, issue #6).
+    // coalesced into one follow-up (the `ansible-task-queue` patch, issue #6);
+    // site-snapshots.json: a snapshot taken, reverted to and deleted (issue #8).
     expect(histories).toEqual(
       expect.arrayContaining([
         'site.json',
@@ -47,6 +48,7 @@ describe('workflow replay', () => {
         'provision-vm-dns.json',
         'site-dns-delete.json',
         'site-ansible-runs.json',
+        'site-snapshots.json',
       ]),
     );
   });

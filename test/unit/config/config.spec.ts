@@ -88,6 +88,7 @@ describe(loadConfig.name, () => {
         ansible: 'simulated',
         dns: 'simulated',
         directory: 'file',
+        mail: 'simulated',
       });
     });
   });
@@ -383,6 +384,57 @@ describe(loadConfig.name, () => {
     ).toEqual([expect.stringContaining('host bits')]);
   });
 
+  describe('for e-mail', () => {
+    it('logs notifications instead of sending them unless told otherwise', () => {
+      const config = loadConfig(env());
+      expect(config.adapters.mail).toBe('simulated');
+      expect(config.mail).toEqual({ from: 'Berth <berth@localhost>', smtp: undefined });
+      expect(config.notifications.cancellationWarningHours).toEqual([168, 24]);
+    });
+
+    it('sends through the SMTP server that SMTP_URL names', () => {
+      const url = 'smtps://berth:s3cret%2Fpass@mail.example.org:465';
+      const config = loadConfig(
+        env({
+          MAIL: 'smtp',
+          SMTP_URL: url,
+          SMTP_TIMEOUT_MS: '5000',
+          MAIL_FROM: 'Web hosting <hosting@example.org>',
+          BERTH_CANCELLATION_WARNING_HOURS: '1,48,12',
+        }),
+      );
+      expect(config.mail).toEqual({
+        from: 'Web hosting <hosting@example.org>',
+        smtp: { url, timeoutMs: 5000, caFile: undefined },
+      });
+      expect(config.notifications.cancellationWarningHours).toEqual([48, 12, 1]);
+    });
+
+    it('needs SMTP_URL with MAIL=smtp', () => {
+      expect(problemsNaming(configError(env({ MAIL: 'smtp' })), 'SMTP_URL')).toEqual([
+        'SMTP_URL is required with MAIL=smtp',
+      ]);
+    });
+
+    it.each([
+      ['http://mail.example.org', 'smtp:// or smtps://'],
+      ['smtp://', 'URL'],
+      ['smtp://mail.example.org/inbox', 'path'],
+      ['smtp://mail.example.org?tls=no', 'query'],
+      ['smtp://:hunter2-secret@mail.example.org', 'user'],
+    ])('refuses SMTP_URL %s without repeating it', (url, why) => {
+      const error = configError(env({ MAIL: 'smtp', SMTP_URL: url }));
+      expect(problemsNaming(error, 'SMTP_URL')).toEqual([expect.stringContaining(why)]);
+      expect(error.message).not.toContain(url);
+      expect(error.message).not.toContain('hunter2-secret');
+    });
+
+    it('refuses a sender that is not an address', () => {
+      const error = configError(env({ MAIL_FROM: 'Berth <berth@example.org>\r\nBcc: x@y.z' }));
+      expect(problemsNaming(error, 'MAIL_FROM')).toHaveLength(1);
+    });
+  });
+
   describe('in the production profile', () => {
     const postgresUrl = 'postgresql://berth:hunter2-password@db.internal:5432/berth';
 
@@ -391,13 +443,14 @@ describe(loadConfig.name, () => {
       expect(problemsNaming(error, 'HYPERVISOR=simulated')).toHaveLength(1);
       expect(problemsNaming(error, 'ANSIBLE=simulated')).toHaveLength(1);
       expect(problemsNaming(error, 'DNS=simulated')).toHaveLength(1);
+      expect(problemsNaming(error, 'MAIL=simulated')).toHaveLength(1);
       expect(problemsNaming(error, 'DATABASE_URL')).toEqual([
         expect.stringContaining('PostgreSQL'),
       ]);
       expect(problemsNaming(error, 'TEMPORAL_ADDRESS')).toEqual([
         expect.stringContaining('required'),
       ]);
-      expect(error.problems).toHaveLength(5);
+      expect(error.problems).toHaveLength(6);
     });
 
     it('lists invalid values and the profile rules in one message, not in two rounds', () => {
@@ -437,10 +490,11 @@ describe(loadConfig.name, () => {
           TEMPORAL_ADDRESS: 'temporal.internal:7233',
         }),
       );
-      expect(error.problems).toHaveLength(3);
+      expect(error.problems).toHaveLength(4);
       expect(error.message).toContain('HYPERVISOR');
       expect(error.message).toContain('ANSIBLE');
       expect(error.message).toContain('DNS');
+      expect(error.message).toContain('MAIL');
       expect(error.message).not.toContain('hunter2-password');
     });
   });

@@ -25,6 +25,9 @@ const examples: Record<SiteChangeKind, SiteChange> = {
   'power-off': { kind: 'power-off' },
   reboot: { kind: 'reboot' },
   reset: { kind: 'reset' },
+  'create-snapshot': { kind: 'create-snapshot', name: 'before-upgrade' },
+  'revert-snapshot': { kind: 'revert-snapshot', name: 'before-upgrade' },
+  'delete-snapshot': { kind: 'delete-snapshot', name: 'before-upgrade' },
 };
 
 const acceptedPairs = Object.values(examples).flatMap((change) =>

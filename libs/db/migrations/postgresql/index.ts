@@ -16,6 +16,13 @@ import { Migration20261125190512_api_token } from './Migration20261125190512_api
 import { Migration20261125192000_people_digest } from './Migration20261125192000_people_digest';
 import { Migration20261204220000_login_session } from './Migration20261204220000_login_session';
 import { Migration20261204230000_site_note } from './Migration20261204230000_site_note';
+import { Migration20261205000100_notification_delivery } from './Migration20261205000100_notification_delivery';
+import { Migration20261205000200_site_certificate } from './Migration20261205000200_site_certificate';
+import { Migration20261205000300_domain_names } from './Migration20261205000300_domain_names';
+import { Migration20261205000310_site_packages } from './Migration20261205000310_site_packages';
+import { Migration20261205000320_site_unix_groups } from './Migration20261205000320_site_unix_groups';
+import { Migration20261205000400_site_snapshot } from './Migration20261205000400_site_snapshot';
+import { Migration20261205000500_server_secret } from './Migration20261205000500_server_secret';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -43,4 +50,26 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125192000_people_digest', class: Migration20261125192000_people_digest },
   { name: 'Migration20261204220000_login_session', class: Migration20261204220000_login_session },
   { name: 'Migration20261204230000_site_note', class: Migration20261204230000_site_note },
+  {
+    name: 'Migration20261205000100_notification_delivery',
+    class: Migration20261205000100_notification_delivery,
+  },
+  {
+    name: 'Migration20261205000200_site_certificate',
+    class: Migration20261205000200_site_certificate,
+  },
+  {
+    name: 'Migration20261205000300_domain_names',
+    class: Migration20261205000300_domain_names,
+  },
+  {
+    name: 'Migration20261205000310_site_packages',
+    class: Migration20261205000310_site_packages,
+  },
+  {
+    name: 'Migration20261205000320_site_unix_groups',
+    class: Migration20261205000320_site_unix_groups,
+  },
+  { name: 'Migration20261205000400_site_snapshot', class: Migration20261205000400_site_snapshot },
+  { name: 'Migration20261205000500_server_secret', class: Migration20261205000500_server_secret },
 ];

@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  databaseRootPasswordName,
+  newDatabasePassword,
+  storeDatabasePassword,
+} from '../../../activities/keys/server-secrets';
+import { type Principal } from '../../../libs/auth/principal';
+import { type BerthConfig } from '../../../libs/config';
+import { forkEm, type Orm } from '../../../libs/db/orm';
+import { Operation, ServerSecret, SiteEvent, Vm } from '../../../libs/domain';
+import { IllegalTransitionError, SiteOperationPayload } from '../sites/change-site.payload';
+import { type SiteChangeInput } from '../sites/change-site.input';
+import { SiteChangesService } from '../sites/site-changes.service';
+import { BERTH_CONFIG, ORM } from '../tokens';
+import { DatabasePasswordPayload, type DatabasePasswordResult } from './database-password.payload';
+
+/** What an operation of a reset records as its request, for idempotency keys. */
+const resetRequest = { change: 'reset-database-password' };
+
+/**
+ * Resetting a site's database root password (MWS3's "change MySQL root password"): a new random
+ * password is sealed at rest for the site's server, shown to the caller once, and set on the
+ * server by a configuration run, which reads it from the database: it never enters a workflow's
+ * input or history. A reset the site workflow refuses puts the old password back.
+ */
+@Injectable()
+export class DatabasePasswordService {
+  constructor(
+    @Inject(ORM) private readonly orm: Orm,
+    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
+    private readonly changes: SiteChangesService,
+  ) {}
+
+  async reset(principal: Principal, input: SiteChangeInput): Promise<DatabasePasswordResult> {
+    const key = input.idempotencyKey ?? null;
+    const em = forkEm(this.orm);
+    if (
+      key !== null &&
+      (await em.count(Operation, { siteId: input.siteId, idempotencyKey: key }))
+    ) {
+      // The same request again: its operation, but the password only ever goes out once.
+      return this.answer(
+        await this.changes.change(
+          principal,
+          input.siteId,
+          { kind: 'configure' },
+          key,
+          resetRequest,
+        ),
+        null,
+      );
+    }
+    const vm = await em.findOne(Vm, { siteId: input.siteId }, { orderBy: { createdAt: 'desc' } });
+    if (!vm) return new IllegalTransitionError('the site has no server yet');
+
+    const password = newDatabasePassword();
+    const previous = await forkEm(this.orm).transactional((tx) =>
+      storeDatabasePassword(tx, this.config.secretKey, vm.id, password, principal.userId),
+    );
+    let result: Awaited<ReturnType<SiteChangesService['change']>>;
+    try {
+      result = await this.changes.change(
+        principal,
+        input.siteId,
+        { kind: 'configure' },
+        key,
+        resetRequest,
+      );
+    } catch (error) {
+      await this.restore(vm.id, previous);
+      throw error;
+    }
+    if (!(result instanceof SiteOperationPayload)) {
+      await this.restore(vm.id, previous);
+      return result;
+    }
+    await forkEm(this.orm).persistAndFlush(
+      new SiteEvent({
+        siteId: input.siteId,
+        actor: principal.userId,
+        action: 'database.password-reset',
+        summary: `database root password reset by ${principal.userId}; set by operation ${result.operation.id}`,
+        dedupeKey: `database-password/${result.operation.id}`,
+      }),
+    );
+    return this.answer(result, password);
+  }
+
+  private answer(
+    result: Awaited<ReturnType<SiteChangesService['change']>>,
+    password: string | null,
+  ): DatabasePasswordResult {
+    if (!(result instanceof SiteOperationPayload)) return result;
+    return Object.assign(new DatabasePasswordPayload(), { operation: result.operation, password });
+  }
+
+  /** Puts back the password a refused reset replaced (none: the derived one again). */
+  private async restore(vmId: string, previous: ServerSecret | undefined): Promise<void> {
+    const em = forkEm(this.orm);
+    if (previous) await em.upsert(ServerSecret, previous);
+    else await em.nativeDelete(ServerSecret, { vmId, name: databaseRootPasswordName });
+  }
+}
