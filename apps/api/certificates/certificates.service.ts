@@ -10,7 +10,6 @@ import {
   certificateKeyContext,
   installedCertificateStatuses,
   NetworkConfig,
-  Operation,
   Site,
   SiteCertificate,
   SiteEvent,
@@ -164,7 +163,7 @@ export class CertificatesService {
         .update(input.chain ?? '')
         .digest('hex'),
     };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return this.uploaded(repeat, input.certificateId);
 
     const em = forkEm(this.orm);
@@ -198,7 +197,7 @@ export class CertificatesService {
     }
 
     const undo = await this.activate(row, checked);
-    const result = await this.configure(principal, input, request, {
+    const result = await this.changes.configureChange(principal, input, request, {
       undo,
       action: 'certificate.uploaded',
       summary: summary(
@@ -215,7 +214,7 @@ export class CertificatesService {
     input: RemoveCertificateInput,
   ): Promise<RemoveCertificateResult> {
     const request = { change: 'remove-certificate', certificateId: input.certificateId };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return removed(repeat, input.certificateId);
 
     const em = forkEm(this.orm);
@@ -250,7 +249,7 @@ export class CertificatesService {
         operation: null,
       });
     }
-    const result = await this.configure(principal, input, request, {
+    const result = await this.changes.configureChange(principal, input, request, {
       undo: () => forkEm(this.orm).persistAndFlush(copyOf(row)),
       action: 'certificate.removed',
       summary: what,
@@ -305,72 +304,6 @@ export class CertificatesService {
         await forkEm(this.orm).nativeUpdate(SiteCertificate, { id }, fields);
       }
     };
-  }
-
-  /** A repeated idempotency key answers with its first operation, or refuses other input. */
-  private async repeated(
-    principal: Principal,
-    input: { siteId: string; idempotencyKey?: string },
-    request: object,
-  ): Promise<SiteOperationResult | undefined> {
-    if (!input.idempotencyKey) return undefined;
-    const existing = await forkEm(this.orm).findOne(Operation, {
-      siteId: input.siteId,
-      idempotencyKey: input.idempotencyKey,
-    });
-    if (!existing) return undefined;
-    return this.changes.change(
-      principal,
-      input.siteId,
-      { kind: 'configure' },
-      input.idempotencyKey,
-      request,
-    );
-  }
-
-  /** Asks for the configuration run; audits the change once accepted, undoes it if not. */
-  private async configure(
-    principal: Principal,
-    input: { siteId: string; idempotencyKey?: string },
-    request: object,
-    then: { undo: () => Promise<unknown>; action: string; summary: string },
-  ): Promise<SiteOperationResult> {
-    let result: SiteOperationResult;
-    try {
-      result = await this.changes.change(
-        principal,
-        input.siteId,
-        { kind: 'configure' },
-        input.idempotencyKey ?? null,
-        request,
-      );
-    } catch (error) {
-      await then.undo();
-      throw error;
-    }
-    if (!(result instanceof SiteOperationPayload)) {
-      await then.undo();
-      return result;
-    }
-    try {
-      await forkEm(this.orm).persistAndFlush(
-        new SiteEvent({
-          siteId: input.siteId,
-          actor: principal.userId,
-          action: then.action,
-          summary: then.summary,
-          dedupeKey: `${then.action}/${result.operation.id}`,
-        }),
-      );
-    } catch (error) {
-      // A concurrent retry with the same idempotency key audited it first.
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-    }
-    this.log.info(
-      { siteId: input.siteId, operationId: result.operation.id, change: then.action },
-      'certificate change accepted',
-    );
-    return result;
   }
 
   private async uploaded(

@@ -7,7 +7,7 @@ import {
 import { type Principal } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
 import { forkEm, type Orm } from '../../../libs/db/orm';
-import { Operation, ServerSecret, SiteEvent, Vm } from '../../../libs/domain';
+import { ServerSecret, Vm } from '../../../libs/domain';
 import { IllegalTransitionError, SiteOperationPayload } from '../sites/change-site.payload';
 import { type SiteChangeInput } from '../sites/change-site.input';
 import { SiteChangesService } from '../sites/site-changes.service';
@@ -32,24 +32,10 @@ export class DatabasePasswordService {
   ) {}
 
   async reset(principal: Principal, input: SiteChangeInput): Promise<DatabasePasswordResult> {
-    const key = input.idempotencyKey ?? null;
+    // The same request again: its operation, but the password only ever goes out once.
+    const repeat = await this.changes.repeatedConfiguration(principal, input, resetRequest);
+    if (repeat) return this.answer(repeat, null);
     const em = forkEm(this.orm);
-    if (
-      key !== null &&
-      (await em.count(Operation, { siteId: input.siteId, idempotencyKey: key }))
-    ) {
-      // The same request again: its operation, but the password only ever goes out once.
-      return this.answer(
-        await this.changes.change(
-          principal,
-          input.siteId,
-          { kind: 'configure' },
-          key,
-          resetRequest,
-        ),
-        null,
-      );
-    }
     const vm = await em.findOne(Vm, { siteId: input.siteId }, { orderBy: { createdAt: 'desc' } });
     if (!vm) return new IllegalTransitionError('the site has no server yet');
 
@@ -57,32 +43,11 @@ export class DatabasePasswordService {
     const previous = await forkEm(this.orm).transactional((tx) =>
       storeDatabasePassword(tx, this.config.secretKey, vm.id, password, principal.userId),
     );
-    let result: Awaited<ReturnType<SiteChangesService['change']>>;
-    try {
-      result = await this.changes.change(
-        principal,
-        input.siteId,
-        { kind: 'configure' },
-        key,
-        resetRequest,
-      );
-    } catch (error) {
-      await this.restore(vm.id, previous);
-      throw error;
-    }
-    if (!(result instanceof SiteOperationPayload)) {
-      await this.restore(vm.id, previous);
-      return result;
-    }
-    await forkEm(this.orm).persistAndFlush(
-      new SiteEvent({
-        siteId: input.siteId,
-        actor: principal.userId,
-        action: 'database.password-reset',
-        summary: `database root password reset by ${principal.userId}; set by operation ${result.operation.id}`,
-        dedupeKey: `database-password/${result.operation.id}`,
-      }),
-    );
+    const result = await this.changes.configureChange(principal, input, resetRequest, {
+      undo: () => this.restore(vm.id, previous),
+      action: 'database.password-reset',
+      summary: `database root password reset by ${principal.userId}`,
+    });
     return this.answer(result, password);
   }
 

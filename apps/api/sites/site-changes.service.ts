@@ -4,8 +4,8 @@ import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { type Principal } from '../../../libs/auth/principal';
-import { forkEm, type Orm } from '../../../libs/db/orm';
-import { Operation, Site } from '../../../libs/domain';
+import { type Em, forkEm, type Orm } from '../../../libs/db/orm';
+import { Operation, Site, SiteEvent } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
 import { siteWorkflowId } from '../../../libs/temporal/names';
 import { changeSiteUpdate, type SiteChange } from '../../../workflows/site.messages';
@@ -85,6 +85,86 @@ export class SiteChangesService {
       'site change accepted',
     );
     return this.payload(operation);
+  }
+
+  /**
+   * A configuration change repeated with an idempotency key already used: its first operation,
+   * or IDEMPOTENCY_KEY_REUSED for other input; undefined when the key is new (or absent).
+   */
+  async repeatedConfiguration(
+    principal: Principal,
+    input: { siteId: string; idempotencyKey?: string },
+    request: object,
+  ): Promise<SiteOperationResult | undefined> {
+    if (!input.idempotencyKey) return undefined;
+    const existing = await forkEm(this.orm).findOne(Operation, {
+      siteId: input.siteId,
+      idempotencyKey: input.idempotencyKey,
+    });
+    if (!existing) return undefined;
+    return this.change(
+      principal,
+      input.siteId,
+      { kind: 'configure' },
+      input.idempotencyKey,
+      request,
+    );
+  }
+
+  /**
+   * Asks for the configuration run of a change already written as the site's intent. Once the
+   * site workflow accepts it, the change is audited (with the notifications it explains, in one
+   * transaction); when it is refused or cannot be sent, `undo` takes the intent back, so a refusal
+   * leaves nothing changed.
+   */
+  async configureChange(
+    principal: Principal,
+    input: { siteId: string; idempotencyKey?: string },
+    request: object,
+    then: {
+      undo: () => Promise<unknown>;
+      action: string;
+      summary: string;
+      /** Queues notifications in the audit event's transaction. */
+      notify?: (em: Em) => Promise<void>;
+    },
+  ): Promise<SiteOperationResult> {
+    let result: SiteOperationResult;
+    try {
+      result = await this.change(
+        principal,
+        input.siteId,
+        { kind: 'configure' },
+        input.idempotencyKey ?? null,
+        request,
+      );
+    } catch (error) {
+      await then.undo();
+      throw error;
+    }
+    if (!(result instanceof SiteOperationPayload)) {
+      await then.undo();
+      return result;
+    }
+    try {
+      const em = forkEm(this.orm);
+      em.persist(
+        new SiteEvent({
+          siteId: input.siteId,
+          actor: principal.userId,
+          action: then.action,
+          summary: then.summary.slice(0, 500),
+          dedupeKey: `${then.action}/${result.operation.id}`,
+        }),
+      );
+      await then.notify?.(em);
+      await em.flush();
+    } catch (error) {
+      // A concurrent retry with the same idempotency key (it got the same operation from
+      // change()'s race path) audited it first; this answer is the same operation.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    }
+    return result;
   }
 
   private async repeat(

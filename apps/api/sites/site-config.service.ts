@@ -7,9 +7,7 @@ import { type Em, type Orm, forkEm } from '../../../libs/db/orm';
 import {
   AllowedPackage,
   DomainName,
-  Operation,
   Site,
-  SiteEvent,
   SitePackage,
   SiteRole,
   SiteUnixGroup,
@@ -35,7 +33,6 @@ import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
 import { PackageNotAllowedError, PackageNotFoundError } from '../packages/package.payload';
 import { UserError } from '../graphql/user-error';
 import { BERTH_CONFIG, DIRECTORY, ORM } from '../tokens';
-import { SiteOperationPayload } from './change-site.payload';
 import {
   type AddVhostAliasInput,
   type AddVhostInput,
@@ -91,7 +88,7 @@ export class SiteConfigService {
       serverName: input.serverName,
       aliases,
     };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     if (input.name === 'default') {
       return new VhostExistsError('every site has the default virtual host');
@@ -133,7 +130,7 @@ export class SiteConfigService {
         new VhostExistsError(`the site has a virtual host named ${input.name}`)
       );
     }
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo: () => this.forgetVhost(vhost.id),
       action: 'vhost.added',
       summary: vhostAddedSummary(vhost, principal.userId),
@@ -143,7 +140,7 @@ export class SiteConfigService {
 
   async removeVhost(principal: Principal, input: RemoveVhostInput): Promise<SiteConfigResult> {
     const request = { change: 'remove-vhost', name: input.name };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     if (input.name === 'default') {
       return new VhostNotFoundError('the default virtual host cannot be removed');
@@ -154,7 +151,7 @@ export class SiteConfigService {
     const names = await em.find(DomainName, { vhostId: vhost.id });
     // Its names go with it, and are free for others from now on.
     await this.forgetVhost(vhost.id);
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo: () => this.restore([copyOfVhost(vhost), ...names.map(copyOfDomainName)]),
       action: 'vhost.removed',
       summary: `virtual host ${vhost.name} removed by ${principal.userId}`,
@@ -163,7 +160,7 @@ export class SiteConfigService {
 
   async addVhostAlias(principal: Principal, input: AddVhostAliasInput): Promise<SiteConfigResult> {
     const request = { change: 'add-vhost-alias', vhost: input.vhost, name: input.name };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     const found = await this.namedVhost(input);
     if (!(found instanceof Vhost)) return found;
@@ -196,7 +193,7 @@ export class SiteConfigService {
     }
     if (!('before' in outcome)) return outcome;
     const before = outcome.before;
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo: () =>
         this.changeVhost(before.id, async (tx, vhost) => {
           await tx.nativeDelete(DomainName, { id: name!.id });
@@ -213,7 +210,7 @@ export class SiteConfigService {
     input: RemoveVhostAliasInput,
   ): Promise<SiteConfigResult> {
     const request = { change: 'remove-vhost-alias', vhost: input.vhost, name: input.name };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     const found = await this.namedVhost(input);
     if (!(found instanceof Vhost)) return found;
@@ -237,7 +234,7 @@ export class SiteConfigService {
     });
     if (!('before' in outcome)) return outcome;
     const restored = removed as DomainName | null;
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo: async () => {
         if (restored) await this.restore([copyOfDomainName(restored)]);
         await this.changeVhost(found.id, (_tx, vhost) =>
@@ -261,7 +258,7 @@ export class SiteConfigService {
     input: SetVhostServerNameInput,
   ): Promise<SiteConfigResult> {
     const request = { change: 'set-vhost-server-name', vhost: input.vhost, name: input.name };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     const found = await this.namedVhost(input);
     if (!(found instanceof Vhost)) return found;
@@ -289,7 +286,7 @@ export class SiteConfigService {
     });
     if (!('before' in outcome)) return outcome;
     const before = outcome.before;
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo: () =>
         this.changeVhost(before.id, (_tx, vhost) =>
           Promise.resolve(
@@ -306,7 +303,7 @@ export class SiteConfigService {
   /** Only a package on the operators' allow-list; adding one the site has changes nothing. */
   async addPackage(principal: Principal, input: SitePackageInput): Promise<SiteConfigResult> {
     const request = { change: 'add-package', name: input.name };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     if ((await forkEm(this.orm).count(AllowedPackage, { name: input.name })) === 0) {
       return new PackageNotAllowedError(`${input.name} is not on the operators' allow-list`);
@@ -324,7 +321,7 @@ export class SiteConfigService {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
       made = false;
     }
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo: () =>
         made ? forkEm(this.orm).nativeDelete(SitePackage, { id: row.id }) : Promise.resolve(0),
       action: 'package.added',
@@ -335,13 +332,13 @@ export class SiteConfigService {
   /** The server keeps an installed package (see ansible/README.md); later servers lack it. */
   async removePackage(principal: Principal, input: SitePackageInput): Promise<SiteConfigResult> {
     const request = { change: 'remove-package', name: input.name };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     const em = forkEm(this.orm);
     const row = await em.findOne(SitePackage, { siteId: input.siteId, name: input.name });
     if (!row) return new PackageNotFoundError(`the site has no package ${input.name}`);
     await em.nativeDelete(SitePackage, { id: row.id });
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo: () => {
         const copy = new SitePackage({ ...row });
         copy.addedAt = row.addedAt;
@@ -360,7 +357,7 @@ export class SiteConfigService {
   async setUnixGroup(principal: Principal, input: SiteUnixGroupInput): Promise<SiteConfigResult> {
     const members = [...new Set(input.members)].sort();
     const request = { change: 'set-unix-group', name: input.name, members };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     if (reservedUnixGroupNames.includes(input.name)) {
       return new UnixGroupNameTakenError(`every server has a group named ${input.name}`);
@@ -417,7 +414,7 @@ export class SiteConfigService {
         undo = () => Promise.resolve();
       }
     }
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo,
       action: existing ? 'unix-group.changed' : 'unix-group.added',
       summary: unixGroupSummary(input.name, members, principal.userId),
@@ -429,7 +426,7 @@ export class SiteConfigService {
     input: RemoveSiteUnixGroupInput,
   ): Promise<SiteConfigResult> {
     const request = { change: 'remove-unix-group', name: input.name };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     const em = forkEm(this.orm);
     const group = await em.findOne(
@@ -439,7 +436,7 @@ export class SiteConfigService {
     );
     if (!group) return new UnixGroupNotFoundError(`the site has no unix group ${input.name}`);
     await em.nativeDelete(SiteUnixGroup, { id: group.id });
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo: () => {
         const copy = new SiteUnixGroup({ ...group, members: [...group.members] });
         copy.createdAt = group.createdAt;
@@ -453,7 +450,7 @@ export class SiteConfigService {
   async grantRole(principal: Principal, input: SiteRoleInput): Promise<SiteConfigResult> {
     const subject = roleSubject(input);
     const request = { change: 'grant-role', ...subjectOf(subject), role: input.role };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     if (subject.type === 'group' && (await this.groupMembers(subject.name)).length === 0) {
       return new GroupNotFoundError(`the directory has no group ${subject.name} with members`);
@@ -474,7 +471,7 @@ export class SiteConfigService {
       // Granted already: the run that follows changes nothing, and the answer is the same.
       made = false;
     }
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo: () =>
         made ? forkEm(this.orm).nativeDelete(SiteRole, { id: grant.id }) : Promise.resolve(0),
       action: 'role.granted',
@@ -485,7 +482,7 @@ export class SiteConfigService {
   async revokeRole(principal: Principal, input: SiteRoleInput): Promise<SiteConfigResult> {
     const subject = roleSubject(input);
     const request = { change: 'revoke-role', ...subjectOf(subject), role: input.role };
-    const repeat = await this.repeated(principal, input, request);
+    const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     const em = forkEm(this.orm);
     const grant = await em.findOne(SiteRole, {
@@ -507,7 +504,7 @@ export class SiteConfigService {
       return new LastAdminError(`${describeSubject(subject)} is the site's only admin`);
     }
     await em.nativeDelete(SiteRole, { id: grant.id });
-    return this.configure(principal, input, request, {
+    return this.changes.configureChange(principal, input, request, {
       undo: () => forkEm(this.orm).persistAndFlush(copyOfGrant(grant)),
       action: 'role.revoked',
       summary: `${input.role} role of ${describeSubject(subject)} revoked by ${principal.userId}`,
@@ -618,79 +615,6 @@ export class SiteConfigService {
       if (error instanceof DirectoryError) throw serviceUnavailable('the directory');
       throw error;
     }
-  }
-
-  /** A repeated idempotency key answers with its first operation, or refuses other input. */
-  private async repeated(
-    principal: Principal,
-    input: { siteId: string; idempotencyKey?: string },
-    request: object,
-  ): Promise<SiteConfigResult | undefined> {
-    if (!input.idempotencyKey) return undefined;
-    const existing = await forkEm(this.orm).findOne(Operation, {
-      siteId: input.siteId,
-      idempotencyKey: input.idempotencyKey,
-    });
-    if (!existing) return undefined;
-    return this.changes.change(
-      principal,
-      input.siteId,
-      { kind: 'configure' },
-      input.idempotencyKey,
-      request,
-    );
-  }
-
-  /** Asks for the configuration run; audits the change once it is accepted, undoes it if not. */
-  private async configure(
-    principal: Principal,
-    input: { siteId: string; idempotencyKey?: string },
-    request: object,
-    then: {
-      undo: () => Promise<unknown>;
-      action: string;
-      summary: string;
-      /** Queues notifications in the audit event's transaction, once the change is accepted. */
-      notify?: (em: Em) => Promise<void>;
-    },
-  ): Promise<SiteConfigResult> {
-    let result: SiteConfigResult;
-    try {
-      result = await this.changes.change(
-        principal,
-        input.siteId,
-        { kind: 'configure' },
-        input.idempotencyKey ?? null,
-        request,
-      );
-    } catch (error) {
-      await then.undo();
-      throw error;
-    }
-    if (!(result instanceof SiteOperationPayload)) {
-      await then.undo();
-      return result;
-    }
-    try {
-      // One transaction: the audit event and the notifications it explains.
-      const em = forkEm(this.orm);
-      em.persist(
-        new SiteEvent({
-          siteId: input.siteId,
-          actor: principal.userId,
-          action: then.action,
-          summary: then.summary,
-          dedupeKey: `${then.action}/${result.operation.id}`,
-        }),
-      );
-      await then.notify?.(em);
-      await em.flush();
-    } catch (error) {
-      // A concurrent retry with the same idempotency key (it got the same operation from
-      // change()'s race path) audited it first; this answer is the same operation.
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-    }
-    return result;
   }
 }
 
