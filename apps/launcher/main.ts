@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       `  Temporal UI: ${ui}`,
       ...(devLogin
         ? [
-            `  Log in:      ${config.api.publicUrl}/auth/login (development provider: any user of the directory, any password)`,
+            `  Log in:      ${config.api.publicUrl}/auth/login (development provider, for every directory user with whatever password)`,
           ]
         : []),
       'Press Ctrl-C to stop.',

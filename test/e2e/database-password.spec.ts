@@ -11,13 +11,7 @@ import {
   startDatabase,
   type TestDatabase,
 } from '../helpers/databases';
-import { eventually } from '../helpers/eventually';
-import {
-  type OperationData,
-  operationQuery,
-  type RequestSiteData,
-  requestSiteMutation,
-} from '../helpers/graphql-documents';
+import { operationFinished, provisionedSite } from '../helpers/sites';
 import { findInHistory } from '../helpers/history-text';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
 import { uniqueName } from '../helpers/test-names';
@@ -57,24 +51,9 @@ describe.each(databaseKinds)('database password reset on %s', (kind) => {
     await Promise.all([temporal?.teardown(), db?.stop()]);
   });
 
-  async function readySite(): Promise<string> {
-    const response = await berth.graphql<RequestSiteData>(requestSiteMutation, {
-      input: { name: uniqueName('Database'), contactEmail: 'alice@example.org' },
-    });
-    const result = response.data?.requestSite;
-    if (!result || !('site' in result)) throw new Error(JSON.stringify(response));
-    await done(result.operation.id);
-    return result.site.id;
-  }
+  const readySite = () => provisionedSite(berth, 'Database');
 
-  function done(operationId: string) {
-    return eventually(
-      `operation ${operationId} finishing`,
-      async () =>
-        (await berth.graphql<OperationData>(operationQuery, { id: operationId })).data?.operation,
-      (op) => op?.status === 'SUCCEEDED' || op?.status === 'FAILED',
-    );
-  }
+  const done = (operationId: string) => operationFinished(berth, operationId);
 
   async function reset(input: Record<string, unknown>, as = { userId: 'alice' }) {
     const response = await berth.graphql<{ result: ResetResult }>(resetMutation, { input }, as);

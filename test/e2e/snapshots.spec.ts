@@ -12,13 +12,8 @@ import {
   type TestDatabase,
 } from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
+import { operationFinished, provisionedSite } from '../helpers/sites';
 import { recordHistory, recordingHistories } from '../helpers/histories';
-import {
-  type OperationData,
-  operationQuery,
-  type RequestSiteData,
-  requestSiteMutation,
-} from '../helpers/graphql-documents';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
 import { uniqueName } from '../helpers/test-names';
 
@@ -65,15 +60,7 @@ describe.each(databaseKinds)('site snapshots on %s', (kind) => {
     await Promise.all([temporal?.teardown(), db?.stop()]);
   });
 
-  async function readySite(): Promise<string> {
-    const response = await berth.graphql<RequestSiteData>(requestSiteMutation, {
-      input: { name: uniqueName('Snapshots'), contactEmail: 'alice@example.org' },
-    });
-    const result = response.data?.requestSite;
-    if (!result || !('site' in result)) throw new Error(JSON.stringify(response));
-    await operationDone(result.operation.id);
-    return result.site.id;
-  }
+  const readySite = () => provisionedSite(berth, 'Snapshots');
 
   async function mutate(name: SnapshotMutation, input: Record<string, unknown>) {
     const response = await berth.graphql<{ result: SnapshotResult }>(snapshotMutation(name), {
@@ -83,14 +70,7 @@ describe.each(databaseKinds)('site snapshots on %s', (kind) => {
     return response.data.result;
   }
 
-  function operationDone(operationId: string) {
-    return eventually(
-      `operation ${operationId} finishing`,
-      async () =>
-        (await berth.graphql<OperationData>(operationQuery, { id: operationId })).data?.operation,
-      (op) => op?.status === 'SUCCEEDED' || op?.status === 'FAILED',
-    );
-  }
+  const operationDone = (operationId: string) => operationFinished(berth, operationId);
 
   /** Makes the change and waits for its operation, which must succeed. */
   async function applied(name: SnapshotMutation, input: Record<string, unknown>) {
