@@ -2,6 +2,7 @@ import { type BerthConfig } from '../libs/config';
 import { type Orm } from '../libs/db/orm';
 import { type Logger } from '../libs/logger';
 import { createAnsibleActivities } from './ansible/activities';
+import { createBackupActivities } from './backups/activities';
 import { createCertificateActivities } from './certificates/activities';
 import { createDirectory } from './directory/create-directory';
 import { createFleetActivities } from './fleet/activities';
@@ -19,6 +20,7 @@ import { createDns } from './network/dns/create-dns';
 import { createPoolActivities } from './pool/activities';
 import { createRecordsActivities } from './records/activities';
 import { createSnapshotActivities } from './snapshots/activities';
+import { createTestServerActivities } from './test-servers/activities';
 
 /** Every activity the worker registers, wired to the adapters the configuration chooses. */
 export async function createActivities(deps: { config: BerthConfig; orm: Orm; log: Logger }) {
@@ -63,12 +65,15 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
       orm: deps.orm,
       secretKey: deps.config.secretKey,
       directory,
+      osReleases: deps.config.os.releases,
     }),
     ...createSnapshotActivities({
       hypervisor,
       orm: deps.orm,
       maxPerSite: deps.config.provisioning.snapshotsPerSite,
     }),
+    ...createBackupActivities({ hypervisor, orm: deps.orm, policy: deps.config.backups }),
+    ...createTestServerActivities({ hypervisor, orm: deps.orm }),
     ...createCertificateActivities({ orm: deps.orm }),
     ...createPoolActivities({ orm: deps.orm }),
     ...createFleetActivities({ hypervisor, orm: deps.orm }),

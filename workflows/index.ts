@@ -6,3 +6,4 @@ export { refreshSitePeople } from './people';
 export { provisionVm } from './provision-vm';
 export { refillPool } from './refill-pool';
 export { site } from './site';
+export { cloneServer, switchServers } from './test-server';

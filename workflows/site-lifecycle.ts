@@ -31,7 +31,65 @@ export const changeRules: Readonly<
   'create-snapshot': { from: ['ready', 'disabled', 'quarantined'] },
   'revert-snapshot': { from: ['ready', 'disabled', 'quarantined'] },
   'delete-snapshot': { from: ['ready', 'disabled', 'quarantined', 'suspended', 'cancelled'] },
+  'create-test-server': { from: ['ready'] },
+  'restore-backup': { from: ['ready'] },
+  'switch-test-server': { from: ['ready'] },
+  'delete-test-server': { from: ['ready', 'disabled', 'quarantined', 'suspended', 'cancelled'] },
+  'back-up': { from: ['ready', 'disabled', 'quarantined', 'suspended'] },
+  upgrade: { from: ['ready'] },
+  'approve-upgrade': { from: ['ready'] },
+  'cancel-upgrade': {
+    from: ['ready', 'disabled', 'quarantined', 'suspended', 'cancelled', 'failed'],
+  },
 };
+
+/** What the site will have once accepted changes are applied, as far as test servers go. */
+export interface ServersOutlook {
+  testServer: boolean;
+  upgrading: boolean;
+}
+
+/** Changes that make or take away the test server, or start and end upgrades, as data. */
+export function serversAfter(change: SiteChange, before: ServersOutlook): ServersOutlook {
+  switch (change.kind) {
+    case 'create-test-server':
+    case 'restore-backup':
+      return { ...before, testServer: true };
+    case 'delete-test-server':
+      return { ...before, testServer: false };
+    case 'upgrade':
+      return { testServer: true, upgrading: true };
+    case 'approve-upgrade':
+    case 'cancel-upgrade':
+      // An upgrade's own test server goes when it ends; one that was there before stays. Counted
+      // as staying, so a request that needs it gone waits for the upgrade to end first.
+      return { ...before, upgrading: false };
+    default:
+      return before;
+  }
+}
+
+/** Why a change that needs (or must not have) a test server or an upgrade cannot be accepted. */
+export function serversRefusal(change: SiteChange, outlook: ServersOutlook): string | undefined {
+  switch (change.kind) {
+    case 'create-test-server':
+    case 'restore-backup':
+      return outlook.testServer ? 'the site has a test server; delete it first' : undefined;
+    case 'switch-test-server':
+    case 'delete-test-server':
+      if (!outlook.testServer) return 'the site has no test server';
+      return outlook.upgrading
+        ? 'the test server is waiting for an upgrade to be approved; approve or cancel it first'
+        : undefined;
+    case 'upgrade':
+      return outlook.upgrading ? 'an upgrade is already waiting for approval' : undefined;
+    case 'approve-upgrade':
+    case 'cancel-upgrade':
+      return outlook.upgrading ? undefined : 'no upgrade is waiting for approval';
+    default:
+      return undefined;
+  }
+}
 
 /** A configuration run ends in the status it started from, so it counts as that status. */
 export function settledStatus(status: SiteStatus): SiteStatus {

@@ -14,6 +14,12 @@ export interface SiteState {
   statusBeforeCancel: SiteStatus | null;
   /** Epoch milliseconds after which a cancelled site is deleted. */
   deleteAfterMs: number | null;
+  /** The site's test server, once one is made (absent in state carried from before them). */
+  testServer?: ServerIdentity | null;
+  /** An OS upgrade tried on the test server and waiting for the site admins' approval. */
+  upgrade?: PendingUpgrade | null;
+  /** Epoch milliseconds at which the next nightly backup is due; absent when backups are off. */
+  nextBackupMs?: number | null;
   configuration: {
     /** A run is under way. */
     running: boolean;
@@ -24,6 +30,26 @@ export interface SiteState {
     /** Requests folded into a run that was already due (each other request made a run). */
     coalesced: number;
   };
+}
+
+/** One of the site's servers, as the workflow addresses it. */
+export interface ServerIdentity {
+  vmId: string;
+  hostname: string;
+  ipv4: string;
+  ipv6: string;
+}
+
+export interface PendingUpgrade {
+  /** The `upgrade` operation, which stays running until production is upgraded or it is called off. */
+  operationId: string;
+  /** The image production is upgraded to. */
+  image: string;
+  /** The test server was made for the upgrade, and goes when it ends. */
+  testServerMadeForIt: boolean;
+  /** Epoch milliseconds: the reminder, and the end of the wait (the upgrade is then called off). */
+  remindAtMs: number | null;
+  deadlineMs: number;
 }
 
 export const siteStateQuery = defineQuery<SiteState>('siteState');
@@ -48,7 +74,20 @@ export type SiteChange =
   /** Snapshots of the site's server (MWS3's custom snapshots), by name. */
   | { kind: 'create-snapshot'; name: string }
   | { kind: 'revert-snapshot'; name: string }
-  | { kind: 'delete-snapshot'; name: string };
+  | { kind: 'delete-snapshot'; name: string }
+  /** A test server cloned from production as it is now, or from a nightly backup (by date). */
+  | { kind: 'create-test-server' }
+  | { kind: 'restore-backup'; name: string }
+  /** Test server and production swap names, addresses and DNS. */
+  | { kind: 'switch-test-server' }
+  | { kind: 'delete-test-server' }
+  /** Tonight's backup now (the nightly one is the same change, by `system`). */
+  | { kind: 'back-up' }
+  /** Upgrade the test server (made for it if there is none) to `image`, then wait for approval. */
+  | { kind: 'upgrade'; image: string }
+  /** Approved: upgrade production, with a snapshot taken first and reverted on failure. */
+  | { kind: 'approve-upgrade' }
+  | { kind: 'cancel-upgrade' };
 
 export type SiteChangeKind = SiteChange['kind'];
 
@@ -89,6 +128,10 @@ export interface SiteInput {
   pool?: PoolChoice;
   /** How long a cancelled site waits before deletion; 30 days when absent. */
   cancellationGraceSeconds?: number;
+  /** Nightly backups, due this many seconds into the UTC day plus the site's spread; absent: none. */
+  backups?: { secondOfDay: number; spreadSeconds: number };
+  /** How long an upgrade waits for approval, and when its reminder goes; absent: 14 and 7 days. */
+  upgradeWait?: { approvalSeconds: number; reminderSeconds: number };
   /** Continue as new once the history has this many events; 10,000 when absent. */
   continueAsNewAfterEvents?: number;
   /** Set when continuing as new: the state, and changes accepted but not yet applied. */

@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   executeChild,
@@ -23,22 +24,37 @@ import type { DnsActivities } from '../activities/network/dns-activities';
 import type { NetworkActivities } from '../activities/network/activities';
 import type { PoolActivities } from '../activities/pool/activities';
 import type { OperationOutcome, RecordsActivities } from '../activities/records/activities';
+import type { BackupActivities } from '../activities/backups/activities';
 import type { SnapshotActivities } from '../activities/snapshots/activities';
+import type { TestServerActivities } from '../activities/test-servers/activities';
 import { type SiteStatus } from '../libs/domain/site-status';
+import { isBackupName, nextBackupAt } from '../libs/domain/backup-retention';
 import { snapshotNameProblem } from '../libs/domain/snapshot-names';
 import { describeFailure } from '../libs/failures';
 import {
+  cloneWorkflowId,
   poolRefillWorkflowId,
   provisionWorkflowId,
   searchAttributes,
+  switchWorkflowId,
 } from '../libs/temporal/names';
 import { configurationCalls, dnsCall, hypervisorCall, quickCall } from './activity-options';
 import { networkDnsKeysPatch, provisionVm } from './provision-vm';
 import { refillPool } from './refill-pool';
-import { refusal, settledStatus, statusAfter } from './site-lifecycle';
+import {
+  refusal,
+  type ServersOutlook,
+  serversAfter,
+  serversRefusal,
+  settledStatus,
+  statusAfter,
+} from './site-lifecycle';
+import { cloneServer, switchServers } from './test-server';
 import {
   changeSiteUpdate,
   type PoolChoice,
+  type ServerIdentity,
+  type SiteChange,
   type SiteChangeRequest,
   type SiteInput,
   type SiteState,
@@ -47,6 +63,9 @@ import {
 
 const defaultGraceSeconds = 30 * 24 * 3600;
 const defaultContinueAsNewAfterEvents = 10_000;
+const defaultUpgradeWait = { approvalSeconds: 14 * 86_400, reminderSeconds: 7 * 86_400 };
+/** The snapshot production is upgraded under; `berth-` names are not the site admins' to take. */
+const preUpgradeSnapshot = 'berth-pre-upgrade';
 
 /**
  * The entity workflow of one site, `site/<siteId>`: it provisions the site's server and then
@@ -74,6 +93,9 @@ export async function site(input: SiteInput): Promise<void> {
     renews: true,
     statusBeforeCancel: null,
     deleteAfterMs: null,
+    testServer: null,
+    upgrade: null,
+    nextBackupMs: null,
     configuration: { running: false, requested: false, runs: 0, coalesced: 0 },
   };
   const pending: SiteChangeRequest[] = [...(input.carried?.pending ?? [])];
@@ -106,6 +128,13 @@ export async function site(input: SiteInput): Promise<void> {
       settledStatus(state.status),
     );
 
+  /** Whether the site will have a test server and a waiting upgrade once accepted changes run. */
+  const projectedServers = (): ServersOutlook =>
+    pending.reduce((outlook, request) => serversAfter(request.change, outlook), {
+      testServer: (state.testServer ?? null) !== null,
+      upgrading: (state.upgrade ?? null) !== null,
+    });
+
   setHandler(
     changeSiteUpdate,
     async (request) => {
@@ -131,14 +160,23 @@ export async function site(input: SiteInput): Promise<void> {
     },
     {
       validator: (request: SiteChangeRequest) => {
-        const reason = refusal(request.change, projectedStatus());
+        const reason =
+          refusal(request.change, projectedStatus()) ??
+          serversRefusal(request.change, projectedServers());
         if (reason)
           throw ApplicationFailure.create({
             type: 'IllegalTransition',
             message: reason,
             nonRetryable: true,
           });
-        if ('name' in request.change) {
+        if (request.change.kind === 'restore-backup' && !isBackupName(request.change.name)) {
+          throw ApplicationFailure.create({
+            type: 'InvalidChange',
+            message: 'a backup is named by its date, YYYY-MM-DD',
+            nonRetryable: true,
+          });
+        }
+        if ('name' in request.change && request.change.kind !== 'restore-backup') {
           const problem = snapshotNameProblem(request.change.name);
           if (problem) {
             throw ApplicationFailure.create({
@@ -310,26 +348,22 @@ export async function site(input: SiteInput): Promise<void> {
     const limit = input.continueAsNewAfterEvents ?? defaultContinueAsNewAfterEvents;
     const continueDue = () =>
       workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit;
+    // Since the patch, a site with backups configured takes one every night.
+    const backups = input.backups && patched('nightly-backups') ? input.backups : null;
+    if (backups && (state.nextBackupMs ?? null) === null) {
+      state.nextBackupMs = nextBackupAt(Date.now(), backups, input.siteId);
+    }
     while (state.status !== 'deleted') {
       const configDue = () =>
         state.configuration.requested && ['ready', 'quarantined'].includes(state.status);
-      const timeout =
-        state.status === 'cancelled' && state.deleteAfterMs !== null
-          ? Math.max(0, state.deleteAfterMs - Date.now())
-          : undefined;
+      const timer = nextTimer(backups !== null);
+      const timeout = timer === undefined ? undefined : Math.max(0, timer.atMs - Date.now());
       const work = () => pending.length > 0 || configDue() || continueDue();
       // condition() with a timeout resolves false when the timer (a durable Temporal timer) fires.
       const woke =
         timeout === undefined ? (await condition(work), true) : await condition(work, timeout);
-      if (!woke) {
-        try {
-          await apply({ operationId: null, actor: 'system', change: { kind: 'delete' } });
-        } catch (error) {
-          if (isCancellation(error)) throw error;
-          // Try again in an hour rather than fail the site's workflow.
-          log.warn('deleting a cancelled site failed', { error: describeFailure(error) });
-          state.deleteAfterMs = Date.now() + 3600_000;
-        }
+      if (!woke && timer) {
+        await onTimer(timer.kind, backups);
       } else if (pending.length > 0) {
         await applySafely(pending.shift()!);
       } else if (configDue()) {
@@ -341,6 +375,64 @@ export async function site(input: SiteInput): Promise<void> {
           carried: { state, pending, nextRunOperations },
         });
       }
+    }
+  }
+
+  type TimerKind = 'delete' | 'backup' | 'upgrade-reminder' | 'upgrade-deadline';
+
+  /** The soonest of the site's durable timers: deletion, the nightly backup, an upgrade's wait. */
+  function nextTimer(backupsOn: boolean): { kind: TimerKind; atMs: number } | undefined {
+    const timers: { kind: TimerKind; atMs: number }[] = [];
+    if (state.status === 'cancelled' && state.deleteAfterMs !== null) {
+      timers.push({ kind: 'delete', atMs: state.deleteAfterMs });
+    }
+    if (backupsOn && typeof state.nextBackupMs === 'number') {
+      timers.push({ kind: 'backup', atMs: state.nextBackupMs });
+    }
+    if (state.upgrade) {
+      if (state.upgrade.remindAtMs !== null) {
+        timers.push({ kind: 'upgrade-reminder', atMs: state.upgrade.remindAtMs });
+      }
+      timers.push({ kind: 'upgrade-deadline', atMs: state.upgrade.deadlineMs });
+    }
+    return timers.reduce<{ kind: TimerKind; atMs: number } | undefined>(
+      (soonest, one) => (soonest === undefined || one.atMs < soonest.atMs ? one : soonest),
+      undefined,
+    );
+  }
+
+  async function onTimer(kind: TimerKind, backups: SiteInput['backups'] | null): Promise<void> {
+    if (kind === 'delete') {
+      try {
+        await apply({ operationId: null, actor: 'system', change: { kind: 'delete' } });
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        // Try again in an hour rather than fail the site's workflow.
+        log.warn('deleting a cancelled site failed', { error: describeFailure(error) });
+        state.deleteAfterMs = Date.now() + 3600_000;
+      }
+    } else if (kind === 'backup') {
+      state.nextBackupMs = nextBackupAt(Date.now(), backups!, input.siteId);
+      // A site that cannot be backed up now (being deleted, failed) is tried the next night.
+      if (refusal({ kind: 'back-up' }, settledStatus(state.status)) === undefined) {
+        await systemChange({ kind: 'back-up' }, 'the nightly backup failed');
+      }
+    } else if (kind === 'upgrade-reminder') {
+      const upgrade = state.upgrade!;
+      upgrade.remindAtMs = null;
+      await askForApproval(upgrade, true);
+    } else {
+      await systemChange({ kind: 'cancel-upgrade' }, 'calling off an unapproved upgrade failed');
+    }
+  }
+
+  /** A change Berth makes itself (no operation); its failure is logged, not the workflow's. */
+  async function systemChange(change: SiteChange, failed: string): Promise<void> {
+    try {
+      await apply({ operationId: null, actor: 'system', change });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.warn(failed, { error: describeFailure(error) });
     }
   }
 
@@ -380,6 +472,15 @@ export async function site(input: SiteInput): Promise<void> {
           // The run is listed on the operation that asked for it first; coalesced ones share it.
           operationId: operations[0] ?? null,
         });
+        // As in MWS3, a change is applied to the test server too, so it stays like production.
+        const testServer = state.testServer ?? null;
+        if (testServer !== null) {
+          await configurationCalls<AnsibleActivities>().configureServer({
+            ...testServer,
+            siteId: state.siteId,
+            operationId: operations[0] ?? null,
+          });
+        }
       } catch (failure) {
         // As in MWS3, a failed run leaves the site usable; the operations say what went wrong.
         outcome = 'failed';
@@ -413,7 +514,7 @@ export async function site(input: SiteInput): Promise<void> {
   }
 
   async function apply(
-    request: SiteChangeRequest | { operationId: null; actor: string; change: { kind: 'delete' } },
+    request: SiteChangeRequest | { operationId: null; actor: string; change: SiteChange },
   ): Promise<void> {
     // Refusals were checked when the change was accepted; re-check against where the site is now.
     const reason = refusal(request.change, settledStatus(state.status));
@@ -520,18 +621,15 @@ export async function site(input: SiteInput): Promise<void> {
         return;
       }
       case 'delete':
-        // Compensations, each idempotent: the server, then its addresses, then its records.
-        if (vmId !== null) {
-          await hypervisor.destroyVm({ vmId });
-          // Since the patch: the server's records leave DNS before its addresses go on hold, so
-          // no name or address outlives it there, and its host keys are forgotten.
-          if (patched(networkDnsKeysPatch)) {
-            await proxyActivities<DnsActivities>(dnsCall).removeServerDns({ vmId });
-            await proxyActivities<HostKeyActivities>(quickCall).forgetHostKeys({ vmId });
-          }
-          await network.releaseNetwork({ vmId });
-          await records.forgetServer({ vmId });
+        if (state.upgrade) await endUpgrade('the site was deleted');
+        if (state.testServer) {
+          await destroyServer(state.testServer.vmId, () => true);
+          state.testServer = null;
         }
+        // Since the patch: the server's records leave DNS before its addresses go on hold, so
+        // no name or address outlives it there, and its host keys are forgotten.
+        // (Asked after the VM is gone, where histories from before recorded the patch marker.)
+        if (vmId !== null) await destroyServer(vmId, () => patched(networkDnsKeysPatch));
         await serialised(() =>
           moveTo('deleted', 'site.deleted', `deleted by ${request.actor}`, finish),
         );
@@ -567,8 +665,257 @@ export async function site(input: SiteInput): Promise<void> {
         }
         return finishWith('succeeded');
       }
+      case 'create-test-server':
+      case 'restore-backup': {
+        if (vmId === null) return finishWith('failed', 'the site has no server');
+        let source = vmId;
+        if (change.kind === 'restore-backup') {
+          const backups = proxyActivities<BackupActivities>(quickCall);
+          source = (await backups.checkBackupExists({ siteId: state.siteId, name: change.name }))
+            .vmId;
+        }
+        await makeTestServer(
+          source,
+          change.kind === 'restore-backup' ? change.name : null,
+          request.operationId,
+        );
+        return finishWith('succeeded');
+      }
+      case 'switch-test-server': {
+        const testServer = state.testServer ?? null;
+        if (testServer === null || vmId === null) {
+          return finishWith('failed', 'the site has no test server');
+        }
+        const swapped = await executeChild(switchServers, {
+          workflowId: switchWorkflowId(request.operationId ?? uuid4()),
+          args: [
+            {
+              siteId: state.siteId,
+              production: {
+                vmId,
+                hostname: state.hostname!,
+                ipv4: state.ipv4!,
+                ipv6: state.ipv6!,
+              },
+              test: testServer,
+              operationId: request.operationId,
+            },
+          ],
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        });
+        state.vmId = swapped.production.vmId;
+        state.testServer = swapped.test;
+        return finishWith('succeeded');
+      }
+      case 'delete-test-server': {
+        const testServer = state.testServer ?? null;
+        if (testServer !== null) {
+          await destroyServer(testServer.vmId, () => true);
+          state.testServer = null;
+        }
+        return finishWith('succeeded');
+      }
+      case 'back-up': {
+        if (vmId === null) return finishWith('failed', 'the site has no server');
+        const backups = proxyActivities<BackupActivities>(hypervisorCall);
+        await backups.takeSiteBackup({
+          siteId: state.siteId,
+          vmId,
+          at: new Date(Date.now()).toISOString(),
+        });
+        await backups.pruneSiteBackups({ siteId: state.siteId, vmId, actor: request.actor });
+        return finishWith('succeeded');
+      }
+      case 'upgrade':
+        if (vmId === null) return finishWith('failed', 'the site has no server');
+        return startUpgrade(change.image, request.operationId);
+      case 'approve-upgrade':
+        await upgradeProduction(request.actor);
+        return finishWith('succeeded');
+      case 'cancel-upgrade':
+        await endUpgrade(`called off by ${request.actor}`);
+        return finishWith('succeeded');
       case 'configure':
         return;
     }
+  }
+
+  /** A new test server cloned from `source` (at a backup when named); state has it once made. */
+  async function makeTestServer(
+    source: string,
+    fromSnapshot: string | null,
+    operationId: string | null,
+  ): Promise<ServerIdentity> {
+    const testVmId = uuid4();
+    const made = await executeChild(cloneServer, {
+      workflowId: cloneWorkflowId(testVmId),
+      args: [
+        { siteId: state.siteId, sourceVmId: source, vmId: testVmId, fromSnapshot, operationId },
+      ],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      typedSearchAttributes: [
+        { key: searchAttributes.siteId, value: state.siteId },
+        { key: searchAttributes.owner, value: input.owner },
+      ],
+    });
+    state.testServer = made;
+    return made;
+  }
+
+  /** Removes a server and everything that was its: VM, DNS, keys, addresses (held), records. */
+  async function destroyServer(serverVmId: string, withDns: () => boolean): Promise<void> {
+    // Each step is idempotent, so a failed removal is finished by asking again.
+    await proxyActivities<HypervisorActivities>(hypervisorCall).destroyVm({ vmId: serverVmId });
+    if (withDns()) {
+      await proxyActivities<DnsActivities>(dnsCall).removeServerDns({ vmId: serverVmId });
+      await proxyActivities<HostKeyActivities>(quickCall).forgetHostKeys({ vmId: serverVmId });
+    }
+    await network.releaseNetwork({ vmId: serverVmId });
+    await records.forgetServer({ vmId: serverVmId });
+  }
+
+  /**
+   * The first half of an upgrade: the test server (cloned for it when the site has none) is
+   * upgraded, and the site's admins are asked to try it and approve. The operation stays running
+   * until they approve, call it off, or the wait ends. A failure removes a test server made for it.
+   */
+  async function startUpgrade(image: string, operationId: string | null): Promise<void> {
+    const wait = input.upgradeWait ?? defaultUpgradeWait;
+    let testServer = state.testServer ?? null;
+    const madeForIt = testServer === null;
+    if (testServer === null) testServer = await makeTestServer(state.vmId!, null, operationId);
+    try {
+      if (operationId !== null) {
+        await records.reportProgress({
+          operationId,
+          progress: 50,
+          step: `upgrading the test server to ${image}`,
+        });
+      }
+      await configurationCalls<AnsibleActivities>().upgradeServer({
+        ...testServer,
+        siteId: state.siteId,
+        operationId,
+        image,
+      });
+    } catch (error) {
+      if (madeForIt) await removeTestServerQuietly();
+      throw error;
+    }
+    const now = Date.now();
+    state.upgrade = {
+      operationId: operationId ?? uuid4(),
+      image,
+      testServerMadeForIt: madeForIt,
+      remindAtMs: now + wait.reminderSeconds * 1000,
+      deadlineMs: now + wait.approvalSeconds * 1000,
+    };
+    await askForApproval(state.upgrade, false);
+    if (operationId !== null) {
+      await records.reportProgress({ operationId, progress: 60, step: 'waiting for approval' });
+    }
+  }
+
+  async function askForApproval(
+    upgrade: NonNullable<SiteState['upgrade']>,
+    reminder: boolean,
+  ): Promise<void> {
+    try {
+      await proxyActivities<TestServerActivities>(quickCall).queueUpgradeApproval({
+        siteId: state.siteId,
+        operationId: upgrade.operationId,
+        image: upgrade.image,
+        testHostname: state.testServer?.hostname ?? '',
+        approveBy: new Date(upgrade.deadlineMs).toISOString(),
+        reminder,
+      });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      // The wait goes on: the operation says it is waiting, whatever became of the e-mail.
+      log.warn('queueing the upgrade approval notice failed', { error: describeFailure(error) });
+    }
+  }
+
+  /**
+   * The approved half: production is snapshotted, upgraded and configured; if any of that fails,
+   * it is reverted to the snapshot and powered as it was. The snapshot is removed either way.
+   */
+  async function upgradeProduction(actor: string): Promise<void> {
+    const upgrade = state.upgrade!;
+    const servers = proxyActivities<TestServerActivities>(hypervisorCall);
+    const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
+    const vmId = state.vmId!;
+    const snapshot = { vmId, name: preUpgradeSnapshot };
+    const production = {
+      vmId,
+      siteId: state.siteId,
+      hostname: state.hostname ?? '',
+      ipv4: state.ipv4 ?? '',
+      ipv6: state.ipv6 ?? '',
+      operationId: upgrade.operationId,
+    };
+    const report = (progress: number, step: string) =>
+      records.reportProgress({ operationId: upgrade.operationId, progress, step });
+    let outcome: { error?: string } = {};
+    try {
+      await report(70, `approved by ${actor}; taking a snapshot of production`);
+      const before = await servers.takeServerSnapshot(snapshot);
+      try {
+        await report(80, `upgrading production to ${upgrade.image}`);
+        await configurationCalls<AnsibleActivities>().upgradeServer({
+          ...production,
+          image: upgrade.image,
+        });
+        await report(90, 'configuring production');
+        await configurationCalls<AnsibleActivities>().configureServer(production);
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        await CancellationScope.nonCancellable(async () => {
+          await servers.revertServerSnapshot({ ...snapshot, image: before.image });
+          const { powerState } = await hypervisor.powerVm({ vmId, action: 'on' });
+          await records.setVmPowerState({ vmId, powerState });
+        });
+        outcome = { error: `production was put back as it was: ${describeFailure(error)}` };
+      }
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      outcome = { error: describeFailure(error) };
+    }
+    // Cleaning up: the upgrade stands (or was undone) whether or not these succeed.
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await servers.removeServerSnapshot(snapshot);
+      } catch (error) {
+        log.warn('removing the pre-upgrade snapshot failed', { error: describeFailure(error) });
+      }
+    });
+    if (upgrade.testServerMadeForIt) await removeTestServerQuietly();
+    state.upgrade = null;
+    await records.finishOperation({
+      operationId: upgrade.operationId,
+      status: outcome.error ? 'failed' : 'succeeded',
+      error: outcome.error,
+    });
+    if (outcome.error) throw ApplicationFailure.nonRetryable(outcome.error, 'UpgradeFailed');
+  }
+
+  /** Calls off a waiting upgrade: its test server goes if it was made for it. */
+  async function endUpgrade(reason: string): Promise<void> {
+    const upgrade = state.upgrade ?? null;
+    if (upgrade === null) return;
+    if (upgrade.testServerMadeForIt) await removeTestServerQuietly();
+    state.upgrade = null;
+    await records.finishOperation({
+      operationId: upgrade.operationId,
+      status: 'failed',
+      error: `upgrade to ${upgrade.image} ${reason}`,
+    });
+  }
+
+  async function removeTestServerQuietly(): Promise<void> {
+    const testServer = state.testServer ?? null;
+    if (testServer === null) return;
+    await CancellationScope.nonCancellable(() => destroyServer(testServer.vmId, () => true));
+    state.testServer = null;
   }
 }

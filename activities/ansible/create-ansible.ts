@@ -7,6 +7,7 @@ import {
   defaultPlaybook,
   findAnsiblePlaybook,
   readHostVars,
+  upgradePlaybook,
 } from './ansible-playbook/locations';
 import { type Ansible } from './port';
 import { SimulatedAnsible } from './simulated/simulated-ansible';
@@ -34,11 +35,16 @@ export function createAnsible(config: BerthConfig): Ansible {
       }
       const playbook = config.ansible.playbook ?? defaultPlaybook();
       if (!existsSync(playbook)) throw new Error(`the playbook ${playbook} does not exist`);
+      // Always the repository's: BERTH_ANSIBLE_PLAYBOOK names the site's playbook only.
+      const upgrade = upgradePlaybook();
+      if (!existsSync(upgrade)) throw new Error(`the playbook ${upgrade} does not exist`);
       return new AnsiblePlaybook({
         executable,
-        playbook,
+        playbooks: {
+          configure: { path: playbook, ansibleConfig: ansibleConfigFor(playbook) },
+          upgrade: { path: upgrade, ansibleConfig: ansibleConfigFor(upgrade) },
+        },
         callbackPlugins: callbackPluginFolder(),
-        ansibleConfig: ansibleConfigFor(playbook),
         hostVars: readHostVars(config.ansible.hostVarsFile),
         killGraceMs: config.ansible.killGraceSeconds * 1000,
       });

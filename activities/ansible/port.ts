@@ -1,8 +1,8 @@
 import { type SiteSecrets, type SiteVars } from './site-data';
 
 /**
- * The Ansible port: brings a server's configuration in line with its site. A run is idempotent:
- * running it again on an unchanged site changes nothing.
+ * The Ansible port: brings a server's configuration in line with its site, and upgrades its OS in
+ * place. A run is idempotent: running it again on an unchanged site changes nothing.
  */
 export interface Ansible {
   /** Adapter name as configured (`simulated`, `ansible`). */
@@ -13,6 +13,18 @@ export interface Ansible {
    * `signal` aborts (after the run's processes are gone).
    */
   configure(request: ConfigurationRequest, control: RunControl): Promise<RunReport>;
+  /**
+   * Upgrades the server's operating system in place to `release` (a Debian suite: `trixie`),
+   * restarting it into the release, then leaves it running. Idempotent: a server already on the
+   * release changes nothing. Rejects like `configure`.
+   */
+  upgrade(request: UpgradeRequest, control: RunControl): Promise<RunReport>;
+}
+
+/** An in-place OS upgrade of one server. */
+export interface UpgradeRequest {
+  target: ConfigurationTarget;
+  release: string;
 }
 
 export interface ConfigurationTarget {

@@ -7,18 +7,28 @@ import { Vm } from '../../libs/domain';
 import { failure } from '../../libs/failures';
 import { HypervisorError } from './errors';
 import { registerInstallWaiter } from './install-callback';
-import { type Hypervisor, type PowerAction, type PowerState, type VmSpec } from './port';
+import {
+  type CloneSpec,
+  type GuestIdentity,
+  type Hypervisor,
+  type PowerAction,
+  type PowerState,
+  type VmSpec,
+} from './port';
 
 /** What the workflow knows of a new VM; the callback is added inside the activity. */
 export type CreateVmInput = Omit<VmSpec, 'callback'>;
+
+/** A clone of `sourceVmId`; the hosts to avoid are looked up inside the activity. */
+export type CloneVmInput = { sourceVmId: string } & Omit<CloneSpec, 'avoidHosts'>;
 
 export interface InstallReport {
   installedAt: string;
 }
 
 /**
- * Hypervisor activities. `createVm` is idempotent (the adapter finds a VM by its Berth id);
- * `awaitInstallCallback` completes asynchronously when the VM's installer calls the API.
+ * Hypervisor activities. `createVm` and `cloneVm` are idempotent (the adapter finds a VM by its
+ * Berth id); `awaitInstallCallback` completes asynchronously when the VM's installer calls the API.
  */
 export function createHypervisorActivities(deps: {
   hypervisor: Hypervisor;
@@ -46,6 +56,35 @@ export function createHypervisorActivities(deps: {
       return { ref: vm.ref, host: vm.host ?? null };
     } catch (error) {
       throw hypervisorFailure(`creating server ${input.vmId} failed`, error);
+    }
+  }
+
+  /** A copy of a server (as it is, or at a snapshot) with its own identity, powered on. */
+  async function cloneVm(input: CloneVmInput): Promise<{ ref: string; host: string | null }> {
+    const alive = heartbeat();
+    const { sourceVmId, ...spec } = input;
+    // Where the site's other servers run, the source among them: avoided.
+    const avoidHosts = await siteVmHosts(deps.orm, spec.siteId, spec.vmId);
+    try {
+      const vm = await deps.hypervisor.cloneVm(sourceVmId, { ...spec, avoidHosts }, alive);
+      return { ref: vm.ref, host: vm.host ?? null };
+    } catch (error) {
+      throw hypervisorFailure(`copying server ${sourceVmId} as ${spec.vmId} failed`, error);
+    }
+  }
+
+  /**
+   * The name and addresses the server's guest takes at its next boot, as given. Not named
+   * `setGuestIdentity`: the worker registers every group's activities under one namespace, and
+   * the test-server group's activity of that name (which looks the identity up) would replace it.
+   */
+  async function setVmGuestIdentity(input: { vmId: string } & GuestIdentity): Promise<void> {
+    const alive = heartbeat();
+    const { vmId, ...identity } = input;
+    try {
+      await deps.hypervisor.setGuestIdentity(vmId, identity, alive);
+    } catch (error) {
+      throw hypervisorFailure(`setting the identity of server ${vmId} failed`, error);
     }
   }
 
@@ -90,7 +129,15 @@ export function createHypervisorActivities(deps: {
     }
   }
 
-  return { createVm, awaitInstallCallback, forgetCallback, powerVm, destroyVm };
+  return {
+    createVm,
+    cloneVm,
+    setVmGuestIdentity,
+    awaitInstallCallback,
+    forgetCallback,
+    powerVm,
+    destroyVm,
+  };
 }
 
 /** The hosts running a site's servers other than `exceptVmId`, as the read model has them. */

@@ -33,6 +33,20 @@ export interface Hypervisor {
   revertSnapshot(vmId: string, name: string, onProgress?: () => void): Promise<HypervisorVm>;
   /** Removes the snapshot; removing a missing one succeeds. */
   removeSnapshot(vmId: string, name: string, onProgress?: () => void): Promise<void>;
+  /**
+   * Makes a new VM, Berth id `spec.vmId`, whose disks are a copy of `sourceVmId`'s (at snapshot
+   * `spec.fromSnapshot` when given, else as they are now), of the source's size, with the guest
+   * identity in `spec`, powered on. The source's snapshots are not copied. Idempotent: a VM that
+   * already carries `spec.vmId` is returned as it is. A missing source VM or snapshot is
+   * HypervisorNotFound.
+   */
+  cloneVm(sourceVmId: string, spec: CloneSpec, onProgress?: () => void): Promise<HypervisorVm>;
+  /**
+   * Gives a VM the name and addresses its guest takes at its next boot (vSphere: guestinfo), as
+   * when a test server and production swap. Setting what it has changes nothing; a missing VM is
+   * HypervisorNotFound.
+   */
+  setGuestIdentity(vmId: string, identity: GuestIdentity, onProgress?: () => void): Promise<void>;
   /** Moves a running or stopped VM to another host (live migration); a no-op when it is there. */
   relocateVm(vmId: string, host: string, onProgress?: () => void): Promise<HypervisorVm>;
   /** The hosts that may run Berth's VMs, with their state and capacity. */
@@ -86,6 +100,27 @@ export interface VmSpec {
    * Hosts to use only when no other fits: those running the site's other servers, so that a
    * site's production and test servers do not share a host when it can be helped.
    */
+  avoidHosts?: string[];
+}
+
+/** The name and addresses a guest configures itself with. */
+export interface GuestIdentity {
+  hostname: string;
+  ipv4: string;
+  ipv6: string;
+  ipv4PrefixLength?: number;
+  ipv4Gateway?: string | null;
+  ipv6PrefixLength?: number;
+  ipv6Gateway?: string | null;
+}
+
+/** A clone's own identity and where it comes from. */
+export interface CloneSpec extends GuestIdentity {
+  vmId: string;
+  siteId: string;
+  /** Copy the source as it was at this snapshot (a nightly backup, say) rather than as it is. */
+  fromSnapshot?: string;
+  /** Hosts to use only when no other fits (those running the site's other servers). */
   avoidHosts?: string[];
 }
 

@@ -43,7 +43,7 @@ export function createNetworkActivities(deps: { orm: Orm; network: BerthConfig['
 
   async function allocateNetwork(input: AllocateNetworkInput): Promise<NetworkAllocation> {
     const existing = await forkEm(deps.orm).findOne(NetworkConfig, { vmId: input.vmId });
-    if (existing?.state === 'allocated') return describe(forkEm(deps.orm), existing);
+    if (existing?.state === 'allocated') return describeAllocation(forkEm(deps.orm), existing);
     for (let attempt = 1; ; attempt++) {
       try {
         return await forkEm(deps.orm).transactional((tx) => allocateIn(tx, input));
@@ -52,7 +52,7 @@ export function createNetworkActivities(deps: { orm: Orm; network: BerthConfig['
         // A concurrent allocation of this VM won, or a name was taken in another pool's queue.
         const em = forkEm(deps.orm);
         const mine = await em.findOne(NetworkConfig, { vmId: input.vmId });
-        if (mine?.state === 'allocated') return describe(em, mine);
+        if (mine?.state === 'allocated') return describeAllocation(em, mine);
         if (attempt >= insertAttempts) throw error;
       }
     }
@@ -91,7 +91,7 @@ export function createNetworkActivities(deps: { orm: Orm; network: BerthConfig['
         existing.holdUntil = null;
         existing.siteId = input.siteId;
       }
-      return describe(tx, existing);
+      return describeAllocation(tx, existing);
     }
 
     let hostNumber: number | null = null;
@@ -229,7 +229,8 @@ async function lowestFree(
   }
 }
 
-async function describe(em: Em, row: NetworkConfig): Promise<NetworkAllocation> {
+/** A server's allocation with its pools' prefix lengths and gateways. */
+export async function describeAllocation(em: Em, row: NetworkConfig): Promise<NetworkAllocation> {
   const pools = await em.find(AddressPool, { id: { $in: [row.ipv4PoolId, row.ipv6PoolId] } });
   const byId = new Map(pools.map((pool) => [pool.id, pool]));
   return allocation(row, byId.get(row.ipv4PoolId), byId.get(row.ipv6PoolId));

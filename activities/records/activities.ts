@@ -10,7 +10,9 @@ import {
   type OperationStatus,
   Service,
   Site,
+  SiteBackup,
   SiteEvent,
+  SiteSnapshot,
   type SiteStatus,
   Vm,
   type VmStatus,
@@ -208,10 +210,18 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     });
   }
 
-  /** Removes a destroyed server's rows; the audit log keeps its history. */
+  /**
+   * Removes a destroyed server's rows, its backups' and snapshots' too (the hypervisor destroyed
+   * them with it); the audit log keeps its history.
+   */
   async function forgetServer(input: { vmId: string }): Promise<void> {
     await forkEm(deps.orm).transactional(async (em) => {
+      // A test server is the test service: without its server the site has none. Production
+      // stays, waiting for its next server (a rebuild).
+      await em.nativeDelete(Service, { vmId: input.vmId, kind: 'test' });
       await em.nativeUpdate(Service, { vmId: input.vmId }, { vmId: null });
+      await em.nativeDelete(SiteBackup, { vmId: input.vmId });
+      await em.nativeDelete(SiteSnapshot, { vmId: input.vmId });
       await em.nativeDelete(Vm, { id: input.vmId });
     });
   }

@@ -35,6 +35,8 @@ import { SiteAdminsModule } from './site-admins/site-admins.module';
 import { SiteNotesModule } from './site-notes/site-notes.module';
 import { DatabasePasswordModule } from './database-password/database-password.module';
 import { SnapshotsModule } from './snapshots/snapshots.module';
+import { TestServersModule } from './test-servers/test-servers.module';
+import { BackupsModule } from './backups/backups.module';
 import { SshKeysModule } from './ssh-keys/ssh-keys.module';
 import { AUTHENTICATE_DEPS, BERTH_CONFIG, DIRECTORY, LOGGER, ORM, TEMPORAL_CLIENT } from './tokens';
 
@@ -84,6 +86,8 @@ export const graphqlModules = [
   DomainsModule,
   PackagesModule,
   SnapshotsModule,
+  TestServersModule,
+  BackupsModule,
   DatabasePasswordModule,
 ];
 

@@ -1,4 +1,9 @@
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  type ActivityInterceptorsFactory,
+  type NativeConnection,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../../activities';
 import { type BerthConfig } from '../../libs/config';
@@ -34,6 +39,8 @@ export async function createBerthWorker(deps: {
   connection: NativeConnection;
   taskQueue?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Activity interceptors for both queues (tests inject failures with them). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }): Promise<BerthWorker> {
   const { activities, close } = await createActivities(deps);
   const taskQueue = deps.taskQueue ?? deps.config.temporal.taskQueue;
@@ -42,6 +49,7 @@ export async function createBerthWorker(deps: {
     namespace: deps.config.temporal.namespace,
     dataConverter: berthDataConverter(deps.config),
     shutdownGraceTime: `${deps.config.worker.shutdownGraceSeconds} seconds`,
+    ...(deps.activityInterceptors ? { interceptors: { activity: deps.activityInterceptors } } : {}),
   } as const;
   const worker = await Worker.create({
     ...common,
@@ -52,7 +60,10 @@ export async function createBerthWorker(deps: {
   const ansibleWorker = await Worker.create({
     ...common,
     taskQueue: ansibleTaskQueue(taskQueue),
-    activities: { configureServer: activities.configureServer },
+    activities: {
+      configureServer: activities.configureServer,
+      upgradeServer: activities.upgradeServer,
+    },
     maxConcurrentActivityTaskExecutions: deps.config.ansible.concurrency,
   });
   const workers = [worker, ansibleWorker];

@@ -118,6 +118,22 @@ export interface BerthConfig {
     /** Snapshots the admins of one site may keep at once. */
     readonly snapshotsPerSite: number;
   };
+  readonly backups: {
+    readonly keepDaily: number;
+    readonly keepWeekly: number;
+    /** Seconds after midnight UTC at which nightly backups fall due; null when they are off. */
+    readonly secondOfDay: number | null;
+    /** Each site's backup starts at its own point this long after. */
+    readonly spreadSeconds: number;
+  };
+  readonly os: {
+    /** OS image → Debian suite. */
+    readonly releases: ReadonlyMap<string, string>;
+    /** Image due an upgrade → the image it is upgraded to. */
+    readonly upgrades: ReadonlyMap<string, string>;
+    readonly approvalSeconds: number;
+    readonly reminderSeconds: number;
+  };
   readonly network: {
     readonly zone: string;
     readonly hostnamePattern: string;
@@ -437,6 +453,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       siteHistoryLimit: v.siteHistoryLimit!,
       snapshotsPerSite: v.snapshotsPerSite!,
     },
+    backups: {
+      keepDaily: v.backupKeepDaily!,
+      keepWeekly: v.backupKeepWeekly!,
+      secondOfDay:
+        v.backupTime === 'off'
+          ? null
+          : v
+              .backupTime!.split(':')
+              .map(Number)
+              .reduce((total, part, index) => total + part * [3600, 60, 1][index]!, 0),
+      spreadSeconds: v.backupSpreadMinutes! * 60,
+    },
+    os: {
+      releases: pairs(v.osReleases!),
+      upgrades: pairs(v.osUpgrades!),
+      approvalSeconds: Math.round(v.upgradeApprovalDays! * 86_400),
+      reminderSeconds: Math.round(v.upgradeReminderDays! * 86_400),
+    },
     network: {
       zone: v.dnsZone!,
       hostnamePattern: v.hostnamePattern!,
@@ -511,4 +545,14 @@ function urlHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** `a=b,c=d` as a map; an empty text is an empty map. */
+function pairs(text: string): ReadonlyMap<string, string> {
+  return new Map(
+    text
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
 }

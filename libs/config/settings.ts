@@ -718,6 +718,77 @@ export const settings = {
     default: '2',
     schema: z.coerce.number().int().min(0).max(50),
   },
+  backupKeepDaily: {
+    env: 'BERTH_BACKUP_KEEP_DAILY',
+    description: 'Nightly backups: how many of the most recent days keep their backup',
+    default: '7',
+    schema: z.coerce.number().int().min(1).max(366),
+  },
+  backupKeepWeekly: {
+    env: 'BERTH_BACKUP_KEEP_WEEKLY',
+    description:
+      'Nightly backups: how many of the most recent ISO weeks keep their newest backup as well',
+    default: '4',
+    schema: z.coerce.number().int().min(0).max(104),
+  },
+  backupTime: {
+    env: 'BERTH_BACKUP_TIME',
+    description:
+      "When each site's nightly backup is due, `HH:MM` or `HH:MM:SS` in UTC, or `off`; each site's is spread after it (BERTH_BACKUP_SPREAD_MINUTES)",
+    default: '02:00',
+    schema: z
+      .string()
+      .regex(/^(([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?|off)$/, 'must be HH:MM[:SS] (UTC) or off'),
+  },
+  backupSpreadMinutes: {
+    env: 'BERTH_BACKUP_SPREAD_MINUTES',
+    description:
+      'Nightly backups: each site starts at its own point this many minutes after BERTH_BACKUP_TIME, so they do not all start at once',
+    default: '60',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(12 * 60),
+  },
+  osReleases: {
+    env: 'BERTH_OS_RELEASES',
+    description:
+      'The Debian suite of each OS image, `image=suite,...`: an upgrade to an image moves the server to its suite',
+    default: 'debian-12=bookworm,debian-13=trixie',
+    schema: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{0,39}=[a-z][a-z0-9-]{0,39}(,[a-z0-9][a-z0-9.-]{0,39}=[a-z][a-z0-9-]{0,39})*$/,
+        'must be image=suite pairs separated by commas',
+      ),
+  },
+  osUpgrades: {
+    env: 'BERTH_OS_UPGRADES',
+    description:
+      'Which images are due an upgrade and to what, `from=to,...` (MWS3: OS_DUE_UPGRADE and NEXT_OS); empty for none',
+    default: 'debian-12=debian-13',
+    schema: z
+      .string()
+      .regex(
+        /^([a-z0-9][a-z0-9.-]{0,39}=[a-z0-9][a-z0-9.-]{0,39}(,[a-z0-9][a-z0-9.-]{0,39}=[a-z0-9][a-z0-9.-]{0,39})*)?$/,
+        'must be from=to image pairs separated by commas',
+      ),
+  },
+  upgradeApprovalDays: {
+    env: 'BERTH_UPGRADE_APPROVAL_DAYS',
+    description:
+      "How long an upgraded test server waits for its site admins' approval before the upgrade is called off",
+    default: '14',
+    schema: z.coerce.number().positive().max(365),
+  },
+  upgradeReminderDays: {
+    env: 'BERTH_UPGRADE_REMINDER_DAYS',
+    description:
+      'How long after asking the site admins are reminded that an upgrade awaits approval',
+    default: '7',
+    schema: z.coerce.number().positive().max(365),
+  },
   peopleRefreshMinutes: {
     env: 'BERTH_PEOPLE_REFRESH_MINUTES',
     description:

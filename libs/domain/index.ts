@@ -16,6 +16,7 @@ export * from './package-names';
 export * from './server-secret.entity';
 export * from './service.entity';
 export * from './site-certificate.entity';
+export * from './site-backup.entity';
 export * from './site-event.entity';
 export * from './site-note.entity';
 export * from './site-package.entity';

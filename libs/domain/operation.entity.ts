@@ -22,6 +22,16 @@ export const operationKinds = [
   'create-snapshot',
   'revert-snapshot',
   'delete-snapshot',
+  // The test server (issue #8): cloned from production or from a nightly backup, swapped with it.
+  'create-test-server',
+  'restore-backup',
+  'switch-test-server',
+  'delete-test-server',
+  'back-up',
+  // OS upgrades: tried on the test server, approved by the site's admins, then done to production.
+  'upgrade',
+  'approve-upgrade',
+  'cancel-upgrade',
   // Fleet operations (operators), on a host or a VM rather than a site.
   'evacuate-host',
   'return-host',

@@ -15,5 +15,6 @@ export function snapshotNameProblem(name: string): string | undefined {
     return 'a snapshot name is 1 to 50 lower-case letters, digits and hyphens, not starting or ending with a hyphen';
   }
   if (datePattern.test(name)) return 'dated names (YYYY-MM-DD) are kept for backups';
+  if (name.startsWith('berth-')) return 'names starting berth- are kept for Berth’s own snapshots';
   return undefined;
 }

@@ -3,6 +3,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /** Every workflow id is built here, so a retried request always names the same workflow. */
 export const siteWorkflowId = (siteId: string): string => `site/${siteId}`;
 export const provisionWorkflowId = (vmId: string): string => `provision/${vmId}`;
+/** A site's test server being cloned, and test and production swapping. */
+export const cloneWorkflowId = (vmId: string): string => `clone/${vmId}`;
+export const switchWorkflowId = (operationId: string): string => `switch/${operationId}`;
 export const poolRefillWorkflowId = (image: string): string => `pool/${image}`;
 export const poolScheduleId = (image: string): string => `pool-refill/${image}`;
 /** Fleet operations: one evacuation per host at a time; moves and returns by operation. */

@@ -204,6 +204,14 @@ const expectations: Record<string, Record<TableRole, Outcome>> = {
   revertSiteSnapshot:     { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   deleteSiteSnapshot:     { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   resetDatabasePassword:  { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  createTestServer:       { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  restoreBackup:          { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  switchTestServer:       { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  deleteTestServer:       { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  backUpSite:             { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  upgradeSite:            { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  approveSiteUpgrade:     { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  cancelSiteUpgrade:      { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
 };
 
 /**
@@ -295,6 +303,10 @@ const domainRefusals = [
   'SNAPSHOT_NOT_FOUND',
   'SNAPSHOT_EXISTS',
   'SNAPSHOT_LIMIT',
+  'TEST_SERVER_EXISTS',
+  'NO_TEST_SERVER',
+  'BACKUP_NOT_FOUND',
+  'UPGRADE_NOT_DUE',
 ];
 
 /** The Outcome the answer shows, or else a description of it for the failure message. */
@@ -493,6 +505,8 @@ describe('the authorization matrix on SQLite', () => {
       contactEmail: 'alice@example.org',
       reason: 'authorization matrix',
       'SiteSnapshotInput.name': 'matrix-snapshot',
+      // A backup the site does not have (admins get BACKUP_NOT_FOUND).
+      'RestoreBackupInput.date': '2020-01-01',
       // Fleet operations: a host and a VM the read model does not have (operators get a typed
       // refusal, everyone else FORBIDDEN before any lookup).
       host: 'no-such-host',

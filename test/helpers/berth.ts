@@ -1,6 +1,10 @@
 import { type INestApplication } from '@nestjs/common';
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  type ActivityInterceptorsFactory,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { createApi } from '../../apps/api/api';
 import { createDirectory } from '../../activities/directory/create-directory';
 import { type BerthWorker, createBerthWorker, workflowsPath } from '../../apps/worker/worker';
@@ -73,6 +77,8 @@ export async function startBerth(options: {
   env?: Record<string, string>;
   /** Default a free port; give one when something must know the api's URL beforehand. */
   apiPort?: number;
+  /** Given to the worker: test/helpers/faults.ts injects failures with one. */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }): Promise<BerthStack> {
   const port = options.apiPort ?? (await freePort());
   const config = testConfig({
@@ -130,6 +136,7 @@ export async function startBerth(options: {
         log,
         connection: options.temporal.nativeConnection,
         workflowBundle: await workflowBundle(),
+        activityInterceptors: options.activityInterceptors,
       });
       worker = { berth, running: berth.run() };
     },

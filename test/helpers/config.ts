@@ -24,6 +24,8 @@ export function testConfig(options: {
     // No warm pool unless a test asks for one: building pool VMs in the background would change
     // the counts other tests assert.
     BERTH_POOL_TARGETS: 'debian-12=0',
+    // Nor nightly backups: a test running past 02:00 UTC would find snapshots it did not take.
+    BERTH_BACKUP_TIME: 'off',
     // Every test request comes from 127.0.0.1, so per-address limits would make one test's
     // refused credentials another's 429s; test/e2e/edge.spec.ts turns them on.
     BERTH_RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0',

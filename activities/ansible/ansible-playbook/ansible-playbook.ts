@@ -8,9 +8,11 @@ import {
   type Ansible,
   type ConfigurationRequest,
   ConfigurationRunError,
+  type ConfigurationTarget,
   type RunControl,
   type RunReport,
   type RunSummary,
+  type UpgradeRequest,
 } from '../port';
 import { inertData, stringsIn } from './inert-data';
 import { OutputTail } from './output-tail';
@@ -18,14 +20,23 @@ import { endProcessTree } from './process-tree';
 import { Redactor } from './redaction';
 import { EventFile, type RunEvent } from './run-events';
 
+/** A playbook and the ansible.cfg its runs use (ANSIBLE_CONFIG), if any. */
+export interface Playbook {
+  path: string;
+  ansibleConfig?: string;
+}
+
 export interface AnsiblePlaybookOptions {
   /** The `ansible-playbook` executable. */
   executable: string;
-  playbook: string;
+  playbooks: {
+    /** The site's server (ansible/site.yml). */
+    configure: Playbook;
+    /** The in-place OS upgrade (ansible/upgrade.yml). */
+    upgrade: Playbook;
+  };
   /** Folder holding berth_events.py. */
   callbackPlugins: string;
-  /** ANSIBLE_CONFIG for the run, if any. */
-  ansibleConfig?: string;
   /** Connection variables for every host, over the default `ansible_host` (the IPv4 address). */
   hostVars?: Record<string, unknown>;
   /** Between SIGTERM and SIGKILL when a run is cancelled. */
@@ -43,10 +54,11 @@ const inheritedVariables = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR'] as const
 const tailIntervalMs = 200;
 
 /**
- * The `ansible` configuration adapter: one `ansible-playbook` process per run, in its own process
- * group and its own folder (mode 0700) that holds the inventory, the site's data and its secrets
- * as files. Site data reaches ansible only as those files, marked inert (see inert-data.ts); the
- * command line holds file paths only, and the environment is built from scratch. The folder,
+ * The `ansible` configuration adapter: one `ansible-playbook` process per run (site.yml to
+ * configure, upgrade.yml to upgrade), in its own process group and its own folder (mode 0700) that
+ * holds the inventory and the run's data as files: the site's data and its secrets, or the
+ * upgrade's release. Data reaches ansible only as those files, marked inert (see inert-data.ts);
+ * the command line holds file paths only, and the environment is built from scratch. The folder,
  * secrets included, is removed when the run ends, however it ends.
  */
 export class AnsiblePlaybook implements Ansible {
@@ -55,21 +67,55 @@ export class AnsiblePlaybook implements Ansible {
   constructor(private readonly options: AnsiblePlaybookOptions) {}
 
   async configure(request: ConfigurationRequest, control: RunControl): Promise<RunReport> {
+    return this.runPlaybook(
+      { playbook: this.options.playbooks.configure, noun: 'configuration run', verb: 'configure' },
+      request.target,
+      { vars: request.vars, secrets: request.secrets },
+      new Redactor(stringsIn(request.secrets)),
+      control,
+    );
+  }
+
+  async upgrade({ target, release }: UpgradeRequest, control: RunControl): Promise<RunReport> {
+    return this.runPlaybook(
+      { playbook: this.options.playbooks.upgrade, noun: 'upgrade', verb: 'upgrade' },
+      target,
+      { vars: { berth_upgrade: { release } } },
+      new Redactor([]),
+      control,
+    );
+  }
+
+  /**
+   * One run of `kind.playbook` on the target; each of `extraVars` becomes a file `<key>.json`,
+   * marked inert, passed with `-e @file` in the object's order.
+   */
+  private async runPlaybook(
+    kind: RunKind,
+    target: ConfigurationTarget,
+    extraVars: Record<string, unknown>,
+    redactor: Redactor,
+    control: RunControl,
+  ): Promise<RunReport> {
     control.signal?.throwIfAborted();
-    const redactor = new Redactor(stringsIn(request.secrets));
     const folder = await mkdtemp(join(this.options.tempRoot ?? tmpdir(), 'berth-ansible-'));
     try {
       await chmod(folder, 0o700);
-      const files = await this.writeRunFiles(folder, request);
-      return await this.run(folder, files, redactor, control);
+      const files = await this.writeRunFiles(folder, kind, target, extraVars);
+      return await this.run(folder, kind, files, redactor, control);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
   }
 
-  private async writeRunFiles(folder: string, { target, vars, secrets }: ConfigurationRequest) {
+  private async writeRunFiles(
+    folder: string,
+    kind: RunKind,
+    target: ConfigurationTarget,
+    extraVars: Record<string, unknown>,
+  ) {
     if (target.hostname === '') {
-      throw new ConfigurationRunError('the server has no host name to configure', {
+      throw new ConfigurationRunError(`the server has no host name to ${kind.verb}`, {
         ...noCounts,
         output: '',
         failedTask: null,
@@ -82,10 +128,16 @@ export class AnsiblePlaybook implements Ansible {
       return path;
     };
     const host = { ansible_host: inertData(target.ipv4), ...this.options.hostVars };
+    const inventory = await write('inventory.json', {
+      all: { hosts: { [target.hostname]: host } },
+    });
+    const extraVarFiles: string[] = [];
+    for (const [name, value] of Object.entries(extraVars)) {
+      extraVarFiles.push(await write(`${name}.json`, inertData(value)));
+    }
     const files = {
-      inventory: await write('inventory.json', { all: { hosts: { [target.hostname]: host } } }),
-      vars: await write('vars.json', inertData(vars)),
-      secrets: await write('secrets.json', inertData(secrets)),
+      inventory,
+      extraVars: extraVarFiles,
       events: join(folder, 'events.jsonl'),
       localTemp: join(folder, 'tmp'),
     };
@@ -95,6 +147,7 @@ export class AnsiblePlaybook implements Ansible {
 
   private async run(
     folder: string,
+    kind: RunKind,
     files: Awaited<ReturnType<AnsiblePlaybook['writeRunFiles']>>,
     redactor: Redactor,
     control: RunControl,
@@ -117,16 +170,13 @@ export class AnsiblePlaybook implements Ansible {
       ANSIBLE_LOCAL_TEMP: files.localTemp,
       ANSIBLE_RETRY_FILES_ENABLED: 'false',
       PYTHONUNBUFFERED: '1',
-      ...(this.options.ansibleConfig ? { ANSIBLE_CONFIG: this.options.ansibleConfig } : {}),
+      ...(kind.playbook.ansibleConfig ? { ANSIBLE_CONFIG: kind.playbook.ansibleConfig } : {}),
     });
     const args = [
       '-i',
       files.inventory,
-      '-e',
-      `@${files.vars}`,
-      '-e',
-      `@${files.secrets}`,
-      this.options.playbook,
+      ...files.extraVars.flatMap((path) => ['-e', `@${path}`]),
+      kind.playbook.path,
     ];
     const child = spawn(this.options.executable, args, {
       cwd: folder,
@@ -190,7 +240,7 @@ export class AnsiblePlaybook implements Ansible {
     if (cancelled || control.signal?.aborted) {
       const current = [...seen].reverse().find((event) => event.event === 'task');
       throw new ConfigurationRunError(
-        `configuration run cancelled${current ? ` during task "${current.task}"` : ''}`,
+        `${kind.noun} cancelled${current ? ` during task "${current.task}"` : ''}`,
         { ...judged.summary, output: text, failedTask: null, failedHost: null },
       );
     }
@@ -204,6 +254,15 @@ export class AnsiblePlaybook implements Ansible {
     }
     return { ...judged.summary, output: text };
   }
+}
+
+/** Which playbook a run runs, and its words for messages. */
+interface RunKind {
+  playbook: Playbook;
+  /** `configuration run cancelled during ...` */
+  noun: string;
+  /** `the server has no host name to configure` */
+  verb: string;
 }
 
 const noCounts: RunSummary = { ok: 0, changed: 0, failed: 0, unreachable: 0 };

@@ -39,6 +39,11 @@ export function defaultPlaybook(): string {
   return join(projectRoot(), 'ansible', 'site.yml');
 }
 
+/** The repository's playbook for an in-place OS upgrade. */
+export function upgradePlaybook(): string {
+  return join(projectRoot(), 'ansible', 'upgrade.yml');
+}
+
 /** The folder of Berth's callback plugin (berth_events). */
 export function callbackPluginFolder(): string {
   return join(projectRoot(), 'ansible', 'plugins', 'callback');

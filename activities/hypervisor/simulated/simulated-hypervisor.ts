@@ -5,6 +5,8 @@ import { type Logger } from '../../../libs/logger';
 import { HypervisorError } from '../errors';
 import { bestHost } from '../placement';
 import {
+  type CloneSpec,
+  type GuestIdentity,
   type Hypervisor,
   type HypervisorHost,
   type HypervisorSnapshot,
@@ -48,8 +50,7 @@ export class SimulatedHypervisor implements Hypervisor {
   async createVm(spec: VmSpec): Promise<HypervisorVm> {
     const existing = await this.getVm(spec.vmId);
     if (existing) return existing;
-    const host = await this.placeVm(spec);
-    const em = forkEm(this.orm);
+    const host = await this.placeVm(spec.vmId, spec);
     const vm = new SimulatedVm({
       host,
       vmId: spec.vmId,
@@ -63,17 +64,67 @@ export class SimulatedHypervisor implements Hypervisor {
       callbackUrl: spec.callback.url,
       callbackToken: spec.callback.token,
     });
-    try {
-      await em.persistAndFlush(vm);
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        const raced = await this.getVm(spec.vmId);
-        if (raced) return raced;
-      }
-      throw error;
-    }
+    const made = await this.insertVm(vm);
+    // A concurrent attempt's VM: its installer is already started.
+    if (made !== vm) return view(made);
     this.installer.start(spec.vmId);
     return view(vm);
+  }
+
+  /**
+   * A new row with the source's size (the snapshot's, when cloning from one, as vSphere takes
+   * the snapshot's hardware), placed like a new VM, installed and running: the OS came with the
+   * disks, so no installer calls back.
+   */
+  async cloneVm(sourceVmId: string, spec: CloneSpec): Promise<HypervisorVm> {
+    const existing = await this.getVm(spec.vmId);
+    if (existing) return existing;
+    const em = forkEm(this.orm);
+    const source = await this.requireVm(em, sourceVmId);
+    let copied: { cpus: number; memoryMb: number; diskGb: number } = source;
+    if (spec.fromSnapshot !== undefined) {
+      const snapshot = await em.findOne(SimulatedSnapshot, {
+        vmId: sourceVmId,
+        name: spec.fromSnapshot,
+      });
+      if (!snapshot) {
+        throw new HypervisorError(
+          'HypervisorNotFound',
+          `server ${sourceVmId} has no snapshot ${spec.fromSnapshot}`,
+        );
+      }
+      copied = snapshot;
+    }
+    const host = await this.placeVm(spec.vmId, {
+      memoryMb: copied.memoryMb,
+      avoidHosts: spec.avoidHosts,
+    });
+    const clone = new SimulatedVm({
+      host,
+      vmId: spec.vmId,
+      ref: `sim-${spec.vmId.slice(0, 8)}`,
+      hostname: spec.hostname,
+      ipv4: spec.ipv4,
+      ipv6: spec.ipv6,
+      cpus: copied.cpus,
+      memoryMb: copied.memoryMb,
+      diskGb: copied.diskGb,
+      // No install, so no callback: the source's is not the clone's to use.
+      callbackUrl: '',
+      callbackToken: '',
+      clonedFrom: { vmId: sourceVmId, snapshot: spec.fromSnapshot ?? null },
+    });
+    return view(await this.insertVm(clone));
+  }
+
+  /** The row's name and addresses are what the simulated guest would configure at boot. */
+  async setGuestIdentity(vmId: string, identity: GuestIdentity): Promise<void> {
+    const em = forkEm(this.orm);
+    const vm = await this.requireVm(em, vmId);
+    vm.hostname = identity.hostname;
+    vm.ipv4 = identity.ipv4;
+    vm.ipv6 = identity.ipv6;
+    await em.flush();
   }
 
   async getVm(vmId: string): Promise<HypervisorVm | undefined> {
@@ -269,15 +320,35 @@ export class SimulatedHypervisor implements Hypervisor {
     return vm;
   }
 
-  private async placeVm(spec: VmSpec): Promise<string> {
+  /**
+   * Inserts a new VM's row and returns it; when a concurrent attempt inserted the same Berth id
+   * first, returns that one's row instead.
+   */
+  private async insertVm(vm: SimulatedVm): Promise<SimulatedVm> {
+    try {
+      await forkEm(this.orm).persistAndFlush(vm);
+      return vm;
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        const raced = await forkEm(this.orm).findOne(SimulatedVm, { vmId: vm.vmId });
+        if (raced) return raced;
+      }
+      throw error;
+    }
+  }
+
+  private async placeVm(
+    vmId: string,
+    needs: { memoryMb: number; avoidHosts?: string[] },
+  ): Promise<string> {
     const chosen = bestHost(await this.listHosts(), {
-      memoryMb: spec.memoryMb,
-      avoid: spec.avoidHosts,
+      memoryMb: needs.memoryMb,
+      avoid: needs.avoidHosts,
     });
     if (!chosen) {
       throw new HypervisorError(
         'NoCapacity',
-        `no connected simulated host outside maintenance has ${spec.memoryMb} MB free`,
+        `no connected simulated host outside maintenance has ${needs.memoryMb} MB free for server ${vmId}`,
       );
     }
     return chosen.name;

@@ -48,6 +48,14 @@ export class SimulatedVm {
   @Property({ type: 'string', length: 100, hidden: true })
   callbackToken: string;
 
+  /** The VM whose disks this one's are a copy of, when it is a clone (the OS came with them). */
+  @Property({ type: 'string', length: 36, nullable: true })
+  clonedFrom: string | null = null;
+
+  /** The source's snapshot the copy was taken at; null for the source as it was then. */
+  @Property({ type: 'string', length: 80, nullable: true })
+  clonedSnapshot: string | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 
@@ -63,6 +71,8 @@ export class SimulatedVm {
     callbackUrl: string;
     callbackToken: string;
     host?: string;
+    /** Where a clone's disks come from; a clone's OS is there already, so it is installed. */
+    clonedFrom?: { vmId: string; snapshot: string | null };
   }) {
     this.vmId = fields.vmId;
     this.ref = fields.ref;
@@ -75,5 +85,10 @@ export class SimulatedVm {
     this.callbackUrl = fields.callbackUrl;
     this.callbackToken = fields.callbackToken;
     if (fields.host) this.host = fields.host;
+    if (fields.clonedFrom) {
+      this.clonedFrom = fields.clonedFrom.vmId;
+      this.clonedSnapshot = fields.clonedFrom.snapshot;
+      this.installState = 'installed';
+    }
   }
 }

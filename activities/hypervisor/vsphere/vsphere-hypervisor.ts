@@ -1,6 +1,8 @@
 import { HypervisorError } from '../errors';
 import { bestHost } from '../placement';
 import {
+  type CloneSpec,
+  type GuestIdentity,
   type Hypervisor,
   type HypervisorHost,
   type HypervisorSnapshot,
@@ -36,11 +38,22 @@ export interface VsphereSettings extends VimClientOptions {
   ipv4PrefixLength: number;
 }
 
-/** The guestinfo keys a Berth template's first-boot script reads (`vmtoolsd --cmd "info-get ..."`). */
+/**
+ * The guestinfo keys a Berth template's boot scripts read (`vmtoolsd --cmd "info-get ..."`): the
+ * install callback at first boot, the guest identity at every boot (so a clone, or a server whose
+ * identity was swapped, takes its own). An empty or absent value means none (no gateway, say).
+ */
 export const guestinfo = {
   vmId: 'guestinfo.berth.vm-id',
   callbackUrl: 'guestinfo.berth.callback-url',
   callbackToken: 'guestinfo.berth.callback-token',
+  hostname: 'guestinfo.berth.hostname',
+  ipv4: 'guestinfo.berth.ipv4',
+  ipv4PrefixLength: 'guestinfo.berth.ipv4-prefix-length',
+  ipv4Gateway: 'guestinfo.berth.ipv4-gateway',
+  ipv6: 'guestinfo.berth.ipv6',
+  ipv6PrefixLength: 'guestinfo.berth.ipv6-prefix-length',
+  ipv6Gateway: 'guestinfo.berth.ipv6-gateway',
 } as const;
 
 /** Berth names its VMs after their Berth id; the id is also the VM's instance UUID. */
@@ -83,9 +96,10 @@ const hostProperties = [
 ];
 
 /**
- * The `vsphere` hypervisor: VMs cloned from a template into a cluster, over the vim25 SOAP API.
- * A VM's instance UUID is its Berth id and its name `berth-<id>`, so a retried create finds the
- * VM (or the clone still under way, by its name) instead of making a second one.
+ * The `vsphere` hypervisor: VMs cloned from a template (or, as copies, from another Berth VM)
+ * into a cluster, over the vim25 SOAP API. A VM's instance UUID is its Berth id and its name
+ * `berth-<id>`, so a retried create or copy finds the VM (or the clone still under way, by its
+ * name) instead of making a second one.
  */
 export class VsphereHypervisor implements Hypervisor {
   readonly name = 'vsphere';
@@ -102,11 +116,49 @@ export class VsphereHypervisor implements Hypervisor {
    * an attempt that died anywhere is finished by the next one.
    */
   async createVm(spec: VmSpec, onProgress?: () => void): Promise<HypervisorVm> {
-    const ref = (await this.findVm(spec.vmId)) ?? (await this.cloneVm(spec, onProgress));
+    const ref = (await this.findVm(spec.vmId)) ?? (await this.cloneFromTemplate(spec, onProgress));
     const vm = await this.describe(spec.vmId, ref);
     if (vm.powerState === 'poweredOn') return vm;
     await this.converge(ref, spec, onProgress);
     return this.power(spec.vmId, 'on', onProgress);
+  }
+
+  /**
+   * Clone, then converge, as createVm does, with the source VM (or its snapshot) in place of the
+   * template and no guest customisation or callback: the guest is installed already and takes
+   * its identity from guestinfo at boot.
+   */
+  async cloneVm(
+    sourceVmId: string,
+    spec: CloneSpec,
+    onProgress?: () => void,
+  ): Promise<HypervisorVm> {
+    const ref =
+      (await this.findVm(spec.vmId)) ?? (await this.cloneFromVm(sourceVmId, spec, onProgress));
+    const vm = await this.describe(spec.vmId, ref);
+    if (vm.powerState === 'poweredOn') return vm;
+    await this.ensureIdentity(ref, identityConfig(spec, this.settings), onProgress);
+    return this.power(spec.vmId, 'on', onProgress);
+  }
+
+  async setGuestIdentity(
+    vmId: string,
+    identity: GuestIdentity,
+    onProgress?: () => void,
+  ): Promise<void> {
+    const ref = await this.requireVm(vmId);
+    const wanted = guestIdentityValues(identity, this.settings);
+    const properties = (
+      await this.client.retrieve([ref], 'VirtualMachine', ['config.extraConfig'])
+    ).get(ref.toString());
+    const extra = extraConfig(properties?.get('config.extraConfig'));
+    if ([...wanted].every(([key, value]) => (extra.get(key) ?? '') === value)) return;
+    await this.runTask(
+      'ReconfigVM_Task',
+      ref,
+      { spec: { extraConfig: [...wanted].map(([key, value]) => option(key, value)) } },
+      onProgress,
+    );
   }
 
   async getVm(vmId: string): Promise<HypervisorVm | undefined> {
@@ -440,25 +492,9 @@ export class VsphereHypervisor implements Hypervisor {
     );
   }
 
-  /**
-   * Gives a powered-off clone its identity and guest customisation unless it has them. vSphere
-   * applies the clone spec's config itself; vcsim ignores it, and a clone whose attempt died
-   * before this point has the template's, so the reconfiguration is checked, not assumed.
-   */
+  /** Gives a powered-off clone of the template its identity and guest customisation. */
   private async converge(ref: MoRef, spec: VmSpec, onProgress?: () => void): Promise<void> {
-    const properties = (
-      await this.client.retrieve([ref], 'VirtualMachine', [
-        'config.instanceUuid',
-        'config.extraConfig',
-      ])
-    ).get(ref.toString());
-    const extra = extraConfig(properties?.get('config.extraConfig'));
-    if (
-      text(properties?.get('config.instanceUuid')) !== spec.vmId ||
-      extra.get(guestinfo.vmId) !== spec.vmId
-    ) {
-      await this.runTask('ReconfigVM_Task', ref, { spec: { ...identityConfig(spec) } }, onProgress);
-    }
+    await this.ensureIdentity(ref, identityConfig(spec, this.settings), onProgress);
     try {
       // Applied by VMware Tools at the first boot, which the power-on after this starts.
       await this.runTask(
@@ -481,6 +517,31 @@ export class VsphereHypervisor implements Hypervisor {
         );
       }
       throw error;
+    }
+  }
+
+  /**
+   * Gives a powered-off clone its identity (`config`, from identityConfig) unless it carries its
+   * Berth id already. vSphere applies the clone spec's config itself; vcsim ignores it, and a
+   * clone whose attempt died before this point has its source's, so this is checked, not assumed.
+   */
+  private async ensureIdentity(
+    ref: MoRef,
+    config: XmlObject & { instanceUuid: string },
+    onProgress?: () => void,
+  ): Promise<void> {
+    const properties = (
+      await this.client.retrieve([ref], 'VirtualMachine', [
+        'config.instanceUuid',
+        'config.extraConfig',
+      ])
+    ).get(ref.toString());
+    const extra = extraConfig(properties?.get('config.extraConfig'));
+    if (
+      text(properties?.get('config.instanceUuid')) !== config.instanceUuid ||
+      extra.get(guestinfo.vmId) !== config.instanceUuid
+    ) {
+      await this.runTask('ReconfigVM_Task', ref, { spec: config }, onProgress);
     }
   }
 
@@ -522,26 +583,84 @@ export class VsphereHypervisor implements Hypervisor {
     return toVm(vmId, ref.value, properties, hostNames);
   }
 
-  /**
-   * Clones the template onto the host with the most free memory, powered off, with the VM's
-   * identity in the clone spec. A VM of the same name means an earlier attempt's clone: it is
-   * used if it can be found, else (still being made) the caller is told to try again.
-   */
-  private async cloneVm(spec: VmSpec, onProgress?: () => void): Promise<MoRef> {
-    const inventory = await this.resolveInventory();
+  /** Clones the template as a new server, with the size and identity in `spec`. */
+  private async cloneFromTemplate(spec: VmSpec, onProgress?: () => void): Promise<MoRef> {
+    const { template } = await this.resolveInventory();
     const host = await this.placeVm(spec);
+    return this.clone(
+      template,
+      spec.vmId,
+      { host, config: identityConfig(spec, this.settings) },
+      onProgress,
+    );
+  }
+
+  /**
+   * Clones a Berth VM (as it is, or at one of its snapshots) as a new server of its size. A
+   * missing source or snapshot is HypervisorNotFound.
+   */
+  private async cloneFromVm(
+    sourceVmId: string,
+    spec: CloneSpec,
+    onProgress?: () => void,
+  ): Promise<MoRef> {
+    const source = await this.findVm(sourceVmId);
+    if (!source) {
+      throw new HypervisorError(
+        'HypervisorNotFound',
+        `no vSphere VM for server ${sourceVmId}, the source of clone ${spec.vmId}`,
+      );
+    }
+    let snapshot: MoRef | undefined;
+    if (spec.fromSnapshot !== undefined) {
+      snapshot = (await this.snapshots(source)).find(
+        (candidate) => candidate.name === spec.fromSnapshot,
+      )?.ref;
+      if (!snapshot) {
+        throw new HypervisorError(
+          'HypervisorNotFound',
+          `server ${sourceVmId} has no snapshot ${spec.fromSnapshot}`,
+        );
+      }
+    }
+    // Placed by the source's memory now; a snapshot's can differ, but rarely by enough to matter.
+    const { memoryMb = 0 } = await this.describe(sourceVmId, source);
+    const host = await this.placeVm({ vmId: spec.vmId, memoryMb, avoidHosts: spec.avoidHosts });
+    return this.clone(
+      source,
+      spec.vmId,
+      { host, config: identityConfig(spec, this.settings), snapshot },
+      onProgress,
+    );
+  }
+
+  /**
+   * Clones `source` (at `snapshot`, if given) into Berth's folder and the cluster's pool on
+   * `host`, powered off, named after the Berth id and with `config` (its identity) in the clone
+   * spec. A VM of the same name means an earlier attempt's clone: it is used if it can be found,
+   * else (still being made) the caller is told to try again.
+   */
+  private async clone(
+    source: MoRef,
+    vmId: string,
+    target: { host: MoRef; config: XmlObject; snapshot?: MoRef },
+    onProgress?: () => void,
+  ): Promise<MoRef> {
+    const inventory = await this.resolveInventory();
     try {
       const result = await this.runTask(
         'CloneVM_Task',
-        inventory.template,
+        source,
         {
           folder: inventory.folder,
-          name: vsphereVmName(spec.vmId),
+          name: vsphereVmName(vmId),
+          // In vim25's element order: location, template, config, powerOn, snapshot.
           spec: {
-            location: { pool: inventory.pool, host },
+            location: { pool: inventory.pool, host: target.host },
             template: false,
-            config: identityConfig(spec),
+            config: target.config,
             powerOn: false,
+            snapshot: target.snapshot,
           },
         },
         onProgress,
@@ -551,11 +670,11 @@ export class VsphereHypervisor implements Hypervisor {
       return ref;
     } catch (error) {
       if (!(error instanceof HypervisorError) || error.fault !== 'DuplicateName') throw error;
-      const existing = await this.findVm(spec.vmId);
+      const existing = await this.findVm(vmId);
       if (existing) return existing;
       throw new HypervisorError(
         'HypervisorBusy',
-        `server ${spec.vmId} is still being cloned; try again`,
+        `server ${vmId} is still being cloned; try again`,
         {
           fault: 'DuplicateName',
           cause: error,
@@ -565,15 +684,19 @@ export class VsphereHypervisor implements Hypervisor {
   }
 
   /** The connected host, out of maintenance, with the most free memory that fits the VM. */
-  private async placeVm(spec: VmSpec): Promise<MoRef> {
+  private async placeVm(needs: {
+    vmId: string;
+    memoryMb: number;
+    avoidHosts?: string[];
+  }): Promise<MoRef> {
     const chosen = bestHost(await this.listHosts(), {
-      memoryMb: spec.memoryMb,
-      avoid: spec.avoidHosts,
+      memoryMb: needs.memoryMb,
+      avoid: needs.avoidHosts,
     });
     if (!chosen) {
       throw new HypervisorError(
         'NoCapacity',
-        `no connected host outside maintenance has ${spec.memoryMb} MB free for server ${spec.vmId}`,
+        `no connected host outside maintenance has ${needs.memoryMb} MB free for server ${needs.vmId}`,
       );
     }
     return new MoRef('HostSystem', chosen.ref);
@@ -618,18 +741,52 @@ export class VsphereHypervisor implements Hypervisor {
   }
 }
 
-/** What makes a clone this server: its instance UUID, size and guestinfo. */
-function identityConfig(spec: VmSpec): XmlObject {
+/**
+ * What makes a clone this server: its instance UUID, size (a clone of a Berth VM keeps its
+ * source's) and guestinfo: Berth id, guest identity and install callback. A clone of a Berth VM
+ * has no callback (its OS is installed), and the source's, which vSphere copies with the rest of
+ * its configuration, is removed (an empty value removes a key).
+ */
+function identityConfig(
+  spec: GuestIdentity & {
+    vmId: string;
+    cpus?: number;
+    memoryMb?: number;
+    callback?: VmSpec['callback'];
+  },
+  settings: VsphereSettings,
+): XmlObject & { instanceUuid: string } {
   return {
+    // In vim25's element order: instanceUuid, numCPUs, memoryMB, extraConfig.
     instanceUuid: spec.vmId,
     numCPUs: spec.cpus,
     memoryMB: spec.memoryMb,
     extraConfig: [
       option(guestinfo.vmId, spec.vmId),
-      option(guestinfo.callbackUrl, spec.callback.url),
-      option(guestinfo.callbackToken, spec.callback.token),
+      ...[...guestIdentityValues(spec, settings)].map(([key, value]) => option(key, value)),
+      option(guestinfo.callbackUrl, spec.callback?.url ?? ''),
+      option(guestinfo.callbackToken, spec.callback?.token ?? ''),
     ],
   };
+}
+
+/**
+ * The guest identity as guestinfo values, with the same defaults as guest customisation; a
+ * missing gateway is an empty value, which removes an earlier one.
+ */
+function guestIdentityValues(
+  identity: GuestIdentity,
+  settings: VsphereSettings,
+): Map<string, string> {
+  return new Map([
+    [guestinfo.hostname, identity.hostname],
+    [guestinfo.ipv4, identity.ipv4],
+    [guestinfo.ipv4PrefixLength, String(identity.ipv4PrefixLength ?? settings.ipv4PrefixLength)],
+    [guestinfo.ipv4Gateway, identity.ipv4Gateway ?? ''],
+    [guestinfo.ipv6, identity.ipv6],
+    [guestinfo.ipv6PrefixLength, String(identity.ipv6PrefixLength ?? 64)],
+    [guestinfo.ipv6Gateway, identity.ipv6Gateway ?? ''],
+  ]);
 }
 
 /** Linux guest customisation: the host name, the fixed addresses and their default routes. */

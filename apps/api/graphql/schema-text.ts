@@ -17,6 +17,8 @@ import { SiteConfigResolver } from '../sites/site-config.resolver';
 import { SitesResolver } from '../sites/sites.resolver';
 import { DatabasePasswordResolver } from '../database-password/database-password.resolver';
 import { SnapshotsResolver } from '../snapshots/snapshots.resolver';
+import { TestServersResolver } from '../test-servers/test-servers.resolver';
+import { BackupsResolver } from '../backups/backups.resolver';
 import { SshKeysResolver } from '../ssh-keys/ssh-keys.resolver';
 import { ApiTokensResolver } from '../tokens/api-tokens.resolver';
 
@@ -33,6 +35,8 @@ export const resolvers = [
   ApiTokensResolver,
   SshKeysResolver,
   SnapshotsResolver,
+  TestServersResolver,
+  BackupsResolver,
   DatabasePasswordResolver,
   FleetStatisticsResolver,
   SiteAdminEmailsResolver,

@@ -241,6 +241,8 @@ export class SitesService {
           .createQueryBuilder(NetworkConfig)
           .select(['siteId', 'hostname', 'ipv4', 'ipv6'])
           .where({ siteId: { $in: page.map((s) => s.id) } })
+          // Earliest allocation last, so it is the one kept: production's (as in getSite).
+          .orderBy({ allocatedAt: 'desc' })
           .execute<Pick<NetworkConfig, 'siteId' | 'hostname' | 'ipv4' | 'ipv6'>[]>('all')
       : [];
     const bySite = new Map(networks.map((n) => [n.siteId, n]));
@@ -383,6 +385,18 @@ export class SitesService {
       cancellationGraceSeconds: this.config.provisioning.cancellationGraceSeconds,
       continueAsNewAfterEvents: this.config.provisioning.siteHistoryLimit,
       pool: this.defaultPool(),
+      upgradeWait: {
+        approvalSeconds: this.config.os.approvalSeconds,
+        reminderSeconds: this.config.os.reminderSeconds,
+      },
+      ...(this.config.backups.secondOfDay === null
+        ? {}
+        : {
+            backups: {
+              secondOfDay: this.config.backups.secondOfDay,
+              spreadSeconds: this.config.backups.spreadSeconds,
+            },
+          }),
     };
     try {
       await this.temporal.workflow.start(siteWorkflowType, {

@@ -1,12 +1,13 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   afterAll,
   afterEach,
@@ -44,7 +45,13 @@ import {
   startDatabase,
   type TestDatabase,
 } from '../../helpers/databases';
+import {
+  aptRepositoryUnavailable,
+  buildDeb,
+  writeAptRepository,
+} from '../../helpers/apt-repository';
 import { type BerthStack, startBerth } from '../../helpers/berth';
+import { type DebianRoot, debianRootUnavailable, startDebianRoot } from '../../helpers/debian-root';
 import { eventually } from '../../helpers/eventually';
 import {
   type RequestSiteData,
@@ -66,6 +73,7 @@ const unavailable =
     : undefined;
 
 const fixtures = join(__dirname, '../../fixtures/ansible');
+const execFileAsync = promisify(execFile);
 
 /** Text that would run `id` or touch a file if ansible or a shell ever evaluated it. */
 function hostileText(out: string): string {
@@ -150,11 +158,12 @@ async function aWorkspace(): Promise<Workspace> {
   return { runs, out, remove: () => rm(root, { recursive: true, force: true }) };
 }
 
-/** The adapter as a worker makes it, pointed at a fixture and at this machine. */
+/** The adapter as a worker makes it, pointed at a fixture (for both runs) and at this machine. */
 function aRunner(playbook: string, workspace: Workspace, hostVars: Record<string, unknown> = {}) {
+  const fixture = { path: join(fixtures, playbook) };
   return new AnsiblePlaybook({
     executable: executable!,
-    playbook: join(fixtures, playbook),
+    playbooks: { configure: fixture, upgrade: fixture },
     callbackPlugins: callbackPluginFolder(),
     hostVars: {
       ansible_connection: 'local',
@@ -397,7 +406,197 @@ describe.skipIf(unavailable)(AnsiblePlaybook.name, () => {
     );
     expect(readdirSync(workspace.runs)).toEqual([]);
   });
+
+  it('runs an upgrade on the same machinery: the release as an inert file, progress, cancellation', async () => {
+    const controller = new AbortController();
+    const progress: string[] = [];
+    const running = aRunner('long.yml', workspace)
+      .upgrade(
+        { target: aTarget(), release: 'trixie' },
+        { onProgress: (task) => progress.push(task), signal: controller.signal },
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    onTestFinished(async () => {
+      controller.abort();
+      await running;
+    });
+
+    const sleeper = await longTaskRunning(workspace);
+    expect(progress).toEqual(['Say hello', 'Wait a long time']);
+    // The inventory and the release, marked inert; no secrets file.
+    const [folder] = readdirSync(workspace.runs);
+    const runFiles = readdirSync(join(workspace.runs, folder!)).sort();
+    expect(runFiles).toEqual(['events.jsonl', 'inventory.json', 'tmp', 'vars.json']);
+    expect(JSON.parse(await readFile(join(workspace.runs, folder!, 'vars.json'), 'utf8'))).toEqual({
+      berth_upgrade: { release: { __ansible_unsafe: 'trixie' } },
+    });
+    const [ansible] = processes(
+      (line) => line.includes(workspace.runs) && line.includes('ansible-playbook'),
+    );
+    const argv = readFileSync(`/proc/${ansible!.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    expect(argv.slice(argv.findIndex((arg) => arg.endsWith('/ansible-playbook')) + 1)).toEqual([
+      '-i',
+      join(workspace.runs, folder!, 'inventory.json'),
+      '-e',
+      `@${join(workspace.runs, folder!, 'vars.json')}`,
+      join(fixtures, 'long.yml'),
+    ]);
+
+    controller.abort();
+    const error = await running;
+    expect(error).toBeInstanceOf(ConfigurationRunError);
+    expect((error as Error).message).toBe('upgrade cancelled during task "Wait a long time"');
+    expect(liveProcessesOf(sleeper.groups)).toEqual([]);
+    expect(readdirSync(workspace.runs)).toEqual([]);
+  });
 });
+
+/**
+ * ansible/upgrade.yml through the runner against a real Debian 12 root (the chroot connection).
+ * This machine reaches no Debian mirror, so the "release" is a local `file:` repository in the
+ * root whose trixie suite holds one package, berth-os-marker 2, of which the root has version 1:
+ * the role's tasks, APT's update and its dist-upgrade all run for real, on that one package.
+ */
+describe.skipIf(unavailable ?? debianRootUnavailable() ?? aptRepositoryUnavailable())(
+  `${AnsiblePlaybook.name} upgrading a Debian root`,
+  () => {
+    const hostname = 'web-1.sites.berth.test';
+    const repository = '/srv/berth-test-repo';
+    let root: DebianRoot;
+    let workspace: Workspace;
+
+    beforeAll(async () => {
+      workspace = await aWorkspace();
+      root = await startDebianRoot();
+      const marker = (version: string) =>
+        buildDeb(workspace.out, {
+          name: 'berth-os-marker',
+          version,
+          files: { '/usr/share/berth-os-marker/release': `marker ${version}\n` },
+        });
+      const [installed, upgraded] = await Promise.all([marker('1'), marker('2')]);
+      await writeAptRepository(join(root.dir, repository), {
+        trixie: [upgraded],
+        'trixie-updates': [],
+        'trixie-security': [],
+      });
+      await copyFile(installed, join(root.dir, 'tmp/berth-os-marker_1_all.deb'));
+      await inRoot(['dpkg', '--install', '/tmp/berth-os-marker_1_all.deb']);
+    }, 180_000);
+    afterAll(async () => {
+      await root?.stop();
+      await workspace?.remove();
+    });
+
+    async function inRoot(args: string[]): Promise<string> {
+      const { stdout } = await execFileAsync('chroot', [root.dir, ...args], { timeout: 60_000 });
+      return stdout;
+    }
+    const onDisk = (path: string) => readFile(join(root.dir, path), 'utf8');
+    const markerVersion = () =>
+      inRoot(['dpkg-query', '--show', '--showformat=${Version}', 'berth-os-marker']);
+
+    /** The adapter as create-ansible makes it, with the operator's host variables for the root. */
+    function anUpgrader() {
+      const ansibleDir = join(__dirname, '../../../ansible');
+      return new AnsiblePlaybook({
+        executable: executable!,
+        playbooks: {
+          configure: { path: join(ansibleDir, 'site.yml') },
+          upgrade: {
+            path: join(ansibleDir, 'upgrade.yml'),
+            ansibleConfig: join(ansibleDir, 'ansible.cfg'),
+          },
+        },
+        callbackPlugins: callbackPluginFolder(),
+        hostVars: {
+          ansible_connection: 'community.general.chroot',
+          ansible_host: root.dir,
+          os_upgrade_mirror: `file:${repository}`,
+          os_upgrade_security_mirror: `file:${repository}`,
+          os_upgrade_components: ['main'],
+          os_upgrade_trusted: true,
+        },
+        killGraceMs: 3_000,
+        tempRoot: workspace.runs,
+      });
+    }
+
+    it('refuses a release that is not a suite name before it changes anything', async () => {
+      const before = await onDisk('etc/apt/sources.list');
+      const error = await anUpgrader()
+        .upgrade(
+          { target: aTarget({ hostname }), release: 'trixie main\nTrusted: yes' },
+          { onProgress: () => undefined },
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+
+      expect(error).toBeInstanceOf(ConfigurationRunError);
+      expect((error as ConfigurationRunError).report).toMatchObject({
+        changed: 0,
+        failedTask: 'os_upgrade : Check the release, the mirrors and the components',
+        failedHost: hostname,
+      });
+      expect(await onDisk('etc/apt/sources.list')).toBe(before);
+    }, 120_000);
+
+    it('upgrades the root to the release, records it, does not restart a chroot, and changes nothing the second time', async () => {
+      expect(await markerVersion()).toBe('1');
+      const progress: string[] = [];
+      const target = aTarget({ hostname });
+
+      const first = await anUpgrader().upgrade(
+        { target, release: 'trixie' },
+        { onProgress: (task) => progress.push(task) },
+      );
+
+      expect(first).toMatchObject({ failed: 0, unreachable: 0 });
+      expect(first.changed).toBeGreaterThan(0);
+      expect(progress).toEqual([
+        'Gathering Facts',
+        "Copy the upgrade's data as inert text",
+        "Check the upgrade's data",
+        'os_upgrade : Check the release, the mirrors and the components',
+        'os_upgrade : Point APT at the release',
+        'os_upgrade : Look for the one-line sources list',
+        "os_upgrade : Turn off the old release's one-line sources",
+        'os_upgrade : Upgrade every package to the release',
+        'os_upgrade : Make the folder for the record',
+        'os_upgrade : Record the release',
+        'os_upgrade : Look for a restart that packages asked for',
+        'os_upgrade : Restart into the release',
+      ]);
+      // APT read the new sources, and dist-upgrade took the release's version of the package.
+      expect(await markerVersion()).toBe('2');
+      expect(await onDisk('usr/share/berth-os-marker/release')).toBe('marker 2\n');
+      expect(await onDisk('etc/berth/os-release')).toBe('trixie\n');
+      const sources = await onDisk('etc/apt/sources.list.d/debian.sources');
+      expect(sources).toContain(`URIs: file:${repository}\nSuites: trixie trixie-updates\n`);
+      expect(sources).toContain('Suites: trixie-security\n');
+      // The root's one-line bookworm entry is off: APT no longer reads the old release.
+      expect(await onDisk('etc/apt/sources.list')).not.toMatch(/^deb /m);
+      expect(await onDisk('etc/apt/sources.list')).toMatch(/^# deb .* bookworm /m);
+      // is_chroot: the restart was skipped, not attempted.
+      expect(first.output).toMatch(
+        /TASK \[os_upgrade : Restart into the release\][^\n]*\nskipping: \[web-1\.sites\.berth\.test\]/,
+      );
+
+      const second = await anUpgrader().upgrade(
+        { target, release: 'trixie' },
+        { onProgress: () => undefined },
+      );
+      expect(second).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+      expect(second.ok).toBeGreaterThan(0);
+      expect(readdirSync(workspace.runs)).toEqual([]);
+    }, 240_000);
+  },
+);
 
 describe(endProcessTree.name, () => {
   it('ends descendants in sessions of their own, with SIGKILL when they ignore SIGTERM', async () => {
@@ -436,6 +635,7 @@ describe(endProcessTree.name, () => {
 describe.each(databaseKinds)('configureServer on %s', (kind) => {
   const skip = unavailable ?? databaseUnavailable(kind);
   const secretKey = randomBytes(32);
+  const osReleases = new Map([['debian-13', 'trixie']]);
   let db: TestDatabase;
   let workspace: Workspace;
 
@@ -490,6 +690,7 @@ describe.each(databaseKinds)('configureServer on %s', (kind) => {
       ansible: aRunner('site-data.yml', workspace),
       orm: db.orm,
       secretKey,
+      osReleases,
     });
     const { environment, rowId } = anAttempt();
     const target = aTarget({ siteId: site.id });
@@ -523,6 +724,7 @@ describe.each(databaseKinds)('configureServer on %s', (kind) => {
         ansible: aRunner('failing.yml', workspace),
         orm: db.orm,
         secretKey,
+        osReleases,
       });
       const { environment, rowId } = anAttempt();
       const target = aTarget();
@@ -560,6 +762,7 @@ describe.each(databaseKinds)('configureServer on %s', (kind) => {
         ansible: aRunner('long.yml', workspace),
         orm: db.orm,
         secretKey,
+        osReleases,
       });
       const { environment, rowId } = anAttempt();
       const heartbeats: unknown[] = [];
@@ -596,6 +799,7 @@ describe.each(databaseKinds)('configureServer on %s', (kind) => {
       ansible: new SimulatedAnsible(0),
       orm: db.orm,
       secretKey,
+      osReleases,
     });
     const { environment, rowId } = anAttempt();
     expect(await environment.run(configureServer, aTarget())).toEqual({

@@ -3,6 +3,8 @@ import { canTransition, siteStatuses } from '../../../libs/domain/site-status';
 import {
   changeRules,
   refusal,
+  serversAfter,
+  serversRefusal,
   settledStatus,
   statusAfter,
 } from '../../../workflows/site-lifecycle';
@@ -28,6 +30,14 @@ const examples: Record<SiteChangeKind, SiteChange> = {
   'create-snapshot': { kind: 'create-snapshot', name: 'before-upgrade' },
   'revert-snapshot': { kind: 'revert-snapshot', name: 'before-upgrade' },
   'delete-snapshot': { kind: 'delete-snapshot', name: 'before-upgrade' },
+  'create-test-server': { kind: 'create-test-server' },
+  'restore-backup': { kind: 'restore-backup', name: '2026-12-01' },
+  'switch-test-server': { kind: 'switch-test-server' },
+  'delete-test-server': { kind: 'delete-test-server' },
+  'back-up': { kind: 'back-up' },
+  upgrade: { kind: 'upgrade', image: 'debian-13' },
+  'approve-upgrade': { kind: 'approve-upgrade' },
+  'cancel-upgrade': { kind: 'cancel-upgrade' },
 };
 
 const acceptedPairs = Object.values(examples).flatMap((change) =>
@@ -69,5 +79,40 @@ describe('site change rules', () => {
       'suspended',
     );
     expect(statusAfter(examples['revert-cancellation'], 'cancelled', null)).toBe('ready');
+  });
+});
+
+describe('test servers and upgrades, as accepted changes see them', () => {
+  const none = { testServer: false, upgrading: false };
+  const withTest = { testServer: true, upgrading: false };
+  const upgrading = { testServer: true, upgrading: true };
+
+  it('a test server is made only when there is none, and switched or deleted only when there is', () => {
+    expect(serversRefusal(examples['create-test-server'], none)).toBeUndefined();
+    expect(serversRefusal(examples['restore-backup'], none)).toBeUndefined();
+    expect(serversRefusal(examples['create-test-server'], withTest)).toMatch(/has a test server/);
+    expect(serversRefusal(examples['restore-backup'], withTest)).toMatch(/has a test server/);
+    expect(serversRefusal(examples['switch-test-server'], none)).toMatch(/no test server/);
+    expect(serversRefusal(examples['delete-test-server'], none)).toMatch(/no test server/);
+    expect(serversRefusal(examples['switch-test-server'], withTest)).toBeUndefined();
+    expect(serversRefusal(examples['delete-test-server'], withTest)).toBeUndefined();
+  });
+
+  it('a waiting upgrade keeps its test server and refuses a second upgrade', () => {
+    expect(serversRefusal(examples['switch-test-server'], upgrading)).toMatch(/approve or cancel/);
+    expect(serversRefusal(examples['delete-test-server'], upgrading)).toMatch(/approve or cancel/);
+    expect(serversRefusal(examples.upgrade, upgrading)).toMatch(/already waiting/);
+    expect(serversRefusal(examples['approve-upgrade'], none)).toMatch(/no upgrade/);
+    expect(serversRefusal(examples['cancel-upgrade'], withTest)).toMatch(/no upgrade/);
+    expect(serversRefusal(examples['approve-upgrade'], upgrading)).toBeUndefined();
+  });
+
+  it('pending changes are folded in order, as the validator does', () => {
+    const fold = (changes: SiteChange[]) => changes.reduce((o, c) => serversAfter(c, o), none);
+    expect(fold([examples['create-test-server']])).toEqual(withTest);
+    expect(fold([examples['create-test-server'], examples['delete-test-server']])).toEqual(none);
+    expect(fold([examples.upgrade])).toEqual(upgrading);
+    expect(fold([examples.upgrade, examples['cancel-upgrade']])).toEqual(withTest);
+    expect(fold([examples.configure, examples.reboot])).toEqual(none);
   });
 });

@@ -23,6 +23,8 @@ import { Migration20261205000310_site_packages } from './Migration20261205000310
 import { Migration20261205000320_site_unix_groups } from './Migration20261205000320_site_unix_groups';
 import { Migration20261205000400_site_snapshot } from './Migration20261205000400_site_snapshot';
 import { Migration20261205000500_server_secret } from './Migration20261205000500_server_secret';
+import { Migration20261205010000_simulated_clone } from './Migration20261205010000_simulated_clone';
+import { Migration20261205020000_backups_and_test_servers } from './Migration20261205020000_backups_and_test_servers';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -72,4 +74,12 @@ export const postgresqlMigrations: MigrationObject[] = [
   },
   { name: 'Migration20261205000400_site_snapshot', class: Migration20261205000400_site_snapshot },
   { name: 'Migration20261205000500_server_secret', class: Migration20261205000500_server_secret },
+  {
+    name: 'Migration20261205010000_simulated_clone',
+    class: Migration20261205010000_simulated_clone,
+  },
+  {
+    name: 'Migration20261205020000_backups_and_test_servers',
+    class: Migration20261205020000_backups_and_test_servers,
+  },
 ];
