@@ -722,6 +722,7 @@ export async function site(input: SiteInput): Promise<void> {
           siteId: state.siteId,
           vmId,
           at: new Date(Date.now()).toISOString(),
+          actor: request.actor,
         });
         await backups.pruneSiteBackups({ siteId: state.siteId, vmId, actor: request.actor });
         return finishWith('succeeded');

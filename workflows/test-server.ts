@@ -79,8 +79,9 @@ export async function cloneServer(input: CloneServerInput): Promise<ServerIdenti
     const addresses = await network.allocateNetwork({ vmId, siteId, hostnameLabel: null });
 
     await progress(20, 'publishing DNS');
+    // The clone's disk holds the source's host keys: its SSHFP records are theirs.
     undo.unshift(() => keys.forgetHostKeys({ vmId }));
-    await keys.prepareHostKeys({ vmId });
+    await keys.copyHostKeys({ fromVmId: input.sourceVmId, toVmId: vmId });
     undo.unshift(() => dns.removeServerDns({ vmId }));
     await dns.publishServerDns({ vmId });
 

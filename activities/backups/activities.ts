@@ -13,6 +13,8 @@ export interface TakeSiteBackupInput {
   vmId: string;
   /** When the backup is due, an ISO time the workflow chose: its UTC date names the backup. */
   at: string;
+  /** Who asked: `system` for the nightly one, the user for one taken on demand. */
+  actor?: string;
 }
 
 export interface TakeSiteBackupResult {
@@ -48,12 +50,13 @@ export function createBackupActivities(deps: {
   async function takeSiteBackup(input: TakeSiteBackupInput): Promise<TakeSiteBackupResult> {
     const name = backupName(new Date(input.at));
     const key = { siteId: input.siteId, vmId: input.vmId, name };
+    const actor = input.actor ?? 'system';
     const taken = audit(
       input.siteId,
-      'system',
+      actor,
       'backup.taken',
       name,
-      `nightly backup ${name} taken`,
+      actor === 'system' ? `nightly backup ${name} taken` : `backup ${name} taken by ${actor}`,
     );
     if (await forkEm(deps.orm).findOne(SiteBackup, key)) return { name, taken: await wrote(taken) };
     try {

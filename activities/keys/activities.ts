@@ -56,12 +56,55 @@ export function createHostKeyActivities(deps: { orm: Orm; secretKey: Buffer }) {
     }
   }
 
+  /**
+   * Gives a clone the host keys of the server it was copied from: its disk holds them, so they are
+   * the keys it will answer with, and its SSHFP records must be theirs. Each private half is
+   * opened for the source and sealed again for the clone. A clone that has keys keeps them.
+   */
+  async function copyHostKeys(input: {
+    fromVmId: string;
+    toVmId: string;
+  }): Promise<PublicHostKey[]> {
+    const em = forkEm(deps.orm);
+    const existing = await em.find(HostKey, { vmId: input.toVmId });
+    if (existing.length > 0) return existing.map(publicHalf);
+    const source = await em.find(
+      HostKey,
+      { vmId: input.fromVmId },
+      { populate: ['sealedPrivateKey'], orderBy: { type: 'asc' } },
+    );
+    const rows = source.map(
+      (row) =>
+        new HostKey({
+          id: randomUUID(),
+          vmId: input.toVmId,
+          type: row.type,
+          publicKey: row.publicKey,
+          fingerprint: row.fingerprint,
+          sealedPrivateKey: sealSecret(
+            sealKey,
+            openSecret(sealKey, row.sealedPrivateKey, hostKeyContext(input.fromVmId, row.type)),
+            hostKeyContext(input.toVmId, row.type),
+          ),
+        }),
+    );
+    try {
+      await forkEm(deps.orm).transactional((tx) => {
+        tx.persist(rows);
+      });
+      return rows.map(publicHalf);
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      return (await forkEm(deps.orm).find(HostKey, { vmId: input.toVmId })).map(publicHalf);
+    }
+  }
+
   /** Deletes a VM's host keys once the VM is gone; deleting none succeeds. */
   async function forgetHostKeys(input: { vmId: string }): Promise<void> {
     await forkEm(deps.orm).nativeDelete(HostKey, { vmId: input.vmId });
   }
 
-  return { prepareHostKeys, forgetHostKeys };
+  return { prepareHostKeys, copyHostKeys, forgetHostKeys };
 }
 
 export type HostKeyActivities = ReturnType<typeof createHostKeyActivities>;

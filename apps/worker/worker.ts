@@ -18,7 +18,7 @@ export const workflowsPath = join(__dirname, '../../workflows');
 export interface BerthWorker {
   /** The default task queue's worker: every workflow and activity. */
   worker: Worker;
-  /** The configuration runs' queue (`<task queue>-ansible`): only `configureServer`. */
+  /** The configuration runs' queue (`<task queue>-ansible`): `configureServer` and `upgradeServer`. */
   ansibleWorker: Worker;
   /** Runs until shutdown() or a signal, then releases adapters. */
   run(): Promise<void>;

@@ -33,6 +33,7 @@ import {
   type RequestSiteData,
   requestSiteMutation,
 } from '../helpers/graphql-documents';
+import { recordHistory, recordingHistories } from '../helpers/histories';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
 import { aCa, aCaChain, aLeaf, anRsaKeyPair, days, type TestCa } from '../helpers/test-ca';
 import { uniqueName } from '../helpers/test-names';
@@ -591,13 +592,17 @@ describe.each(databaseKinds)('TLS certificates on %s', (kind) => {
       // A request waiting for its certificate has no expiry yet.
       const waiting = await requested({ siteId, vhost: 'default', names: [hostname] });
 
-      const run = () =>
+      const workflowId = uniqueName('certificate-expiry');
+      const run = (id = workflowId) =>
         berth.temporal.workflow.execute(checkCertificates, {
           args: [{}],
-          workflowId: uniqueName('certificate-expiry'),
+          workflowId: id,
           taskQueue: berth.config.temporal.taskQueue,
         });
       expect(await run()).toEqual({ expired: 1, reminded: 3 });
+      if (recordingHistories) {
+        await recordHistory(berth, temporal.address, workflowId, 'check-certificates');
+      }
 
       const notifications = await forkEm(db.orm).find(
         Notification,
@@ -637,7 +642,7 @@ describe.each(databaseKinds)('TLS certificates on %s', (kind) => {
       expect(Object.keys((await runData(siteId)).secrets.berth_secrets.tls)).toEqual(['default']);
 
       // Again: nothing new.
-      expect(await run()).toEqual({ expired: 0, reminded: 0 });
+      expect(await run(uniqueName('certificate-expiry'))).toEqual({ expired: 0, reminded: 0 });
       expect(await forkEm(db.orm).count(Notification, { siteId, kind: 'certificate-expiry' })).toBe(
         notifications.length,
       );

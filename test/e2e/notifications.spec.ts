@@ -17,6 +17,7 @@ import {
 import { eventually } from '../helpers/eventually';
 import { type RequestSiteData, requestSiteMutation } from '../helpers/graphql-documents';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
+import { recordHistory, recordingHistories } from '../helpers/histories';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
 import { uniqueName } from '../helpers/test-names';
 
@@ -264,15 +265,19 @@ describe.each(databaseKinds)('notifications by e-mail on %s', (kind) => {
       ).toHaveLength(1);
 
       // Another delivery run, as the schedule makes every second, sends nothing again.
+      const workflowId = uniqueName('deliver-notifications');
       const run = await berth.temporal.workflow.execute<typeof deliverNotifications>(
         'deliverNotifications',
         {
-          workflowId: uniqueName('deliver-notifications'),
+          workflowId,
           taskQueue: berth.config.temporal.taskQueue,
           args: [{ limit: 100, cancellationWarningHours: [] }],
         },
       );
       expect(run.errors).toBe(0);
+      if (recordingHistories) {
+        await recordHistory(berth, temporal.address, workflowId, 'deliver-notifications');
+      }
       expect(mailsOf(id)).toHaveLength(1);
     },
   );

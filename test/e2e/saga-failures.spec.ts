@@ -19,7 +19,7 @@ import { uniqueName } from '../helpers/test-names';
 /** Every step of a clone, in order: each has an effect its compensation must take back. */
 const cloneSteps: FaultTarget[] = [
   'allocateNetwork',
-  'prepareHostKeys',
+  'copyHostKeys',
   'publishServerDns',
   'recordTestServer',
   'cloneVm',

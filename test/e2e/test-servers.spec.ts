@@ -1,9 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedSnapshot } from '../../activities/hypervisor/simulated/simulated-snapshot.entity';
 import { SimulatedVm } from '../../activities/hypervisor/simulated/simulated-vm.entity';
 import { forkEm } from '../../libs/db/orm';
-import { NetworkConfig, Notification, Operation, SiteEvent, Vm } from '../../libs/domain';
-import { backupName } from '../../libs/domain/backup-retention';
+import {
+  HostKey,
+  NetworkConfig,
+  Notification,
+  Operation,
+  SiteBackup,
+  SiteEvent,
+  Vm,
+} from '../../libs/domain';
+import { backupName, backupsToKeep } from '../../libs/domain/backup-retention';
+import { cloneWorkflowId, siteWorkflowId, switchWorkflowId } from '../../libs/temporal/names';
 import { type BerthStack, startBerth } from '../helpers/berth';
 import {
   databaseKinds,
@@ -12,6 +22,7 @@ import {
   type TestDatabase,
 } from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
+import { recordHistory, recordingHistories } from '../helpers/histories';
 import { operationFinished, provisionedSite } from '../helpers/sites';
 import {
   siteFootprint,
@@ -128,6 +139,13 @@ describe.each(databaseKinds)('test servers, backups and upgrades on %s', (kind) 
         ipv4: made.testServer!.ipv4,
         powerState: 'poweredOn',
       });
+      // Its disk holds production's host keys, so those are the keys Berth publishes for it.
+      const keysOf = async (vmId: string) =>
+        (await forkEm(db.orm).find(HostKey, { vmId }, { orderBy: { type: 'asc' } })).map(
+          (key) => key.publicKey,
+        );
+      expect(await keysOf(testVmId)).toEqual(await keysOf(productionVm!.id));
+      expect(await keysOf(testVmId)).toHaveLength(3);
       await refusedWithNothingWritten(siteId, 'createTestServer', {}, 'TEST_SERVER_EXISTS');
 
       // Swapped: the tested server answers to production's name and addresses, and DNS follows.
@@ -162,6 +180,21 @@ describe.each(databaseKinds)('test servers, backups and upgrades on %s', (kind) 
       expect(left.dns.some((set) => set.includes(made.testServer!.hostname))).toBe(false);
       await refusedWithNothingWritten(siteId, 'switchTestServer', {}, 'NO_TEST_SERVER');
       await refusedWithNothingWritten(siteId, 'deleteTestServer', {}, 'NO_TEST_SERVER');
+      if (recordingHistories && kind === 'sqlite') {
+        // The replay fixtures of the test server's workflows (test/integration/workflows).
+        await recordHistory(berth, temporal.address, cloneWorkflowId(testVmId), 'clone-server');
+        const switched = await forkEm(db.orm).findOneOrFail(Operation, {
+          siteId,
+          kind: 'switch-test-server',
+        });
+        await recordHistory(
+          berth,
+          temporal.address,
+          switchWorkflowId(switched.id),
+          'switch-servers',
+        );
+        await recordHistory(berth, temporal.address, siteWorkflowId(siteId), 'site-test-server');
+      }
     },
     180_000,
   );
@@ -243,6 +276,9 @@ describe.each(databaseKinds)('test servers, backups and upgrades on %s', (kind) 
       // Nothing further is due from debian-13.
       await refusedWithNothingWritten(siteId, 'upgradeSite', {}, 'UPGRADE_NOT_DUE');
       await refusedWithNothingWritten(siteId, 'approveSiteUpgrade', {}, 'ILLEGAL_TRANSITION');
+      if (recordingHistories && kind === 'sqlite') {
+        await recordHistory(berth, temporal.address, siteWorkflowId(siteId), 'site-upgrade');
+      }
     },
     180_000,
   );
@@ -326,5 +362,103 @@ describe('an upgrade nobody approves', () => {
       expect(await siteFootprint(db.orm, siteId)).toEqual(before);
     },
     120_000,
+  );
+});
+
+/**
+ * Nightly backups come from the site workflow's own durable timer: with the backup time set a
+ * few seconds ahead (and no spread), a site takes its backup as `system` at that time, and the
+ * retention policy prunes the older ones, on the hypervisor and in the records.
+ */
+describe('the nightly backup', () => {
+  const skip = temporalUnavailable() ?? databaseUnavailable('sqlite');
+  let temporal: TestTemporal;
+  let db: TestDatabase;
+  let berth: BerthStack;
+  /** When the backups fall due: 30 s from now, enough for a site to be ready before. */
+  const due = new Date(Date.now() + 30_000);
+
+  beforeAll(async () => {
+    if (skip) return;
+    [temporal, db] = await Promise.all([startTemporal(), startDatabase('sqlite')]);
+    berth = await startBerth({
+      db,
+      temporal,
+      taskQueue: uniqueName('nightly-backups'),
+      env: {
+        BERTH_BACKUP_TIME: due.toISOString().slice(11, 19),
+        BERTH_BACKUP_SPREAD_MINUTES: '0',
+        BERTH_BACKUP_KEEP_DAILY: '3',
+        BERTH_BACKUP_KEEP_WEEKLY: '2',
+      },
+    });
+  });
+  afterAll(async () => {
+    await berth?.stop();
+    await Promise.all([temporal?.teardown(), db?.stop()]);
+  });
+
+  it.skipIf(skip)(
+    'is taken at its time by the site workflow and prunes what the policy does not keep',
+    async () => {
+      const siteId = await provisionedSite(berth, 'Nightly');
+      const vmId = (await siteState(berth, siteId)).vmId!;
+      expect((await siteState(berth, siteId)).nextBackupMs).toBe(
+        Date.parse(`${due.toISOString().slice(0, 19)}Z`),
+      );
+      // Twenty earlier nights, as if the site had been backed up every night before today.
+      const today = backupName(due);
+      const earlier = Array.from({ length: 20 }, (_, i) =>
+        backupName(new Date(due.getTime() - (i + 1) * 86_400_000)),
+      );
+      const em = forkEm(db.orm);
+      for (const name of earlier) {
+        em.persist(
+          new SiteBackup({
+            id: randomUUID(),
+            siteId,
+            vmId,
+            name,
+            takenAt: new Date(`${name}T02:00:00Z`),
+          }),
+        );
+        em.persist(
+          new SimulatedSnapshot({
+            id: randomUUID(),
+            vmId,
+            name,
+            cpus: 1,
+            memoryMb: 1024,
+            diskGb: 10,
+            powerState: 'poweredOn',
+          }),
+        );
+      }
+      await em.flush();
+
+      const kept = [...backupsToKeep([today, ...earlier], { keepDaily: 3, keepWeekly: 2 })].sort();
+      expect(kept.length).toBeLessThan(21);
+      await eventually(
+        'the nightly backup and its pruning',
+        async () =>
+          (await forkEm(db.orm).find(SiteBackup, { siteId }, { orderBy: { name: 'asc' } })).map(
+            (row) => row.name,
+          ),
+        (names) => JSON.stringify(names) === JSON.stringify(kept),
+        90_000,
+      );
+      const snapshots = await forkEm(db.orm).find(SimulatedSnapshot, { vmId });
+      expect(snapshots.map((row) => row.name).sort()).toEqual(kept);
+      if (recordingHistories) {
+        await recordHistory(berth, temporal.address, siteWorkflowId(siteId), 'site-backups');
+      }
+      const events = await forkEm(db.orm).find(SiteEvent, { siteId, action: 'backup.taken' });
+      expect(events.map((row) => row.actor)).toEqual(['system']);
+      // The next one is due a day later.
+      expect((await siteState(berth, siteId)).nextBackupMs).toBe(
+        Date.parse(`${due.toISOString().slice(0, 19)}Z`) + 86_400_000,
+      );
+    },
+    150_000,
   );
 });

@@ -33,7 +33,12 @@ describe('workflow replay', () => {
     // DNS first, and a site deleted with its records (the `network-dns-keys` patch, issue #5);
     // site-ansible-runs.json: configuration runs on the ansible task queue, changes during a run
     // coalesced into one follow-up (the `ansible-task-queue` patch, issue #6);
-    // site-snapshots.json: a snapshot taken, reverted to and deleted (issue #8).
+    // site-snapshots.json: a snapshot taken, reverted to and deleted (issue #8);
+    // site-test-server.json, clone-server.json and switch-servers.json: a test server cloned,
+    // swapped with production and deleted; site-upgrade.json: an upgrade tried on a test server
+    // made for it, approved and done to production under a snapshot; site-backups.json: a nightly
+    // backup on the site workflow's timer (the `nightly-backups` patch), pruned;
+    // check-certificates.json and deliver-notifications.json: the schedules' workflows (issue #8).
     expect(histories).toEqual(
       expect.arrayContaining([
         'site.json',
@@ -49,6 +54,13 @@ describe('workflow replay', () => {
         'site-dns-delete.json',
         'site-ansible-runs.json',
         'site-snapshots.json',
+        'site-test-server.json',
+        'clone-server.json',
+        'switch-servers.json',
+        'site-upgrade.json',
+        'site-backups.json',
+        'check-certificates.json',
+        'deliver-notifications.json',
       ]),
     );
   });
