@@ -535,23 +535,39 @@ export async function site(input: SiteInput): Promise<void> {
       const { powerState } = await hypervisor.powerVm({ vmId, action });
       await records.setVmPowerState({ vmId, powerState, action, actor: request.actor });
     };
+    /**
+     * A site that is disabled, suspended or cancelled serves nothing, from its test server either
+     * (a suspended site must not go on serving from it); brought back, both run again.
+     */
+    const powerSite = async (action: 'on' | 'off') => {
+      await power(action);
+      const testServer = state.testServer ?? null;
+      if (testServer === null) return;
+      const { powerState } = await hypervisor.powerVm({ vmId: testServer.vmId, action });
+      await records.setVmPowerState({
+        vmId: testServer.vmId,
+        powerState,
+        action,
+        actor: request.actor,
+      });
+    };
     const change = request.change;
     switch (change.kind) {
       case 'disable':
-        await power('off');
+        await powerSite('off');
         await serialised(() =>
           moveTo('disabled', 'site.disabled', `disabled by ${request.actor}`, finish),
         );
         return;
       case 'enable':
-        await power('on');
+        await powerSite('on');
         await serialised(() =>
           moveTo('ready', 'site.enabled', `enabled by ${request.actor}`, finish),
         );
         state.configuration.requested = true;
         return;
       case 'suspend':
-        await power('off');
+        await powerSite('off');
         await records.setSiteFields({ siteId: state.siteId, suspensionReason: change.reason });
         await serialised(() =>
           moveTo(
@@ -589,7 +605,7 @@ export async function site(input: SiteInput): Promise<void> {
         const grace = input.cancellationGraceSeconds ?? defaultGraceSeconds;
         state.statusBeforeCancel = state.status;
         state.deleteAfterMs = Date.now() + grace * 1000;
-        await power('off');
+        await powerSite('off');
         await records.setSiteFields({
           siteId: state.siteId,
           deleteAfter: new Date(state.deleteAfterMs).toISOString(),
@@ -609,7 +625,7 @@ export async function site(input: SiteInput): Promise<void> {
         state.statusBeforeCancel = null;
         state.deleteAfterMs = null;
         await records.setSiteFields({ siteId: state.siteId, deleteAfter: null });
-        if (back === 'ready' || back === 'quarantined') await power('on');
+        if (back === 'ready' || back === 'quarantined') await powerSite('on');
         await serialised(() =>
           moveTo(
             back,

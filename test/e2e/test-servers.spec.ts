@@ -200,6 +200,42 @@ describe.each(databaseKinds)('test servers, backups and upgrades on %s', (kind) 
   );
 
   it.skipIf(skip)(
+    'powers the test server off with a suspended site and on again when it is back',
+    async () => {
+      const siteId = await provisionedSite(berth, 'Suspended');
+      await applied('createTestServer', { siteId });
+      const state = await siteState(berth, siteId);
+      const operator = { userId: 'olivia', operator: true };
+      const lifecycle = async (name: string, input: Record<string, unknown>, as = operator) => {
+        const inputType = name === 'suspendSite' ? 'SuspendSiteInput' : 'SiteChangeInput';
+        const response = await berth.graphql<{ result: { operation?: { id: string } } }>(
+          `mutation Change($input: ${inputType}!) {
+            result: ${name}(input: $input) { ... on SiteOperationPayload { operation { id } } }
+          }`,
+          { input: { siteId, ...input } },
+          as,
+        );
+        const operation = await operationFinished(berth, response.data!.result.operation!.id);
+        expect(operation?.status).toBe('SUCCEEDED');
+      };
+      const powerStates = async () =>
+        (
+          await forkEm(db.orm).find(SimulatedVm, {
+            vmId: { $in: [state.vmId!, state.testServer!.vmId] },
+          })
+        ).map((vm) => vm.powerState);
+
+      await lifecycle('suspendSite', { reason: 'abuse report' });
+      expect(await powerStates()).toEqual(['poweredOff', 'poweredOff']);
+      await lifecycle('unsuspendSite', {});
+      expect(await powerStates()).toEqual(['poweredOff', 'poweredOff']);
+      await lifecycle('enableSite', {});
+      expect(await powerStates()).toEqual(['poweredOn', 'poweredOn']);
+    },
+    120_000,
+  );
+
+  it.skipIf(skip)(
     'takes a backup and restores it to a new test server',
     async () => {
       const siteId = await provisionedSite(berth, 'Backups');
@@ -242,7 +278,8 @@ describe.each(databaseKinds)('test servers, backups and upgrades on %s', (kind) 
     async () => {
       const siteId = await provisionedSite(berth, 'Upgrade');
       const started = await mutate('upgradeSite', { siteId });
-      const upgradeId = started.operation!.id;
+      if (!started.operation) throw new Error(JSON.stringify(started));
+      const upgradeId = started.operation.id;
       // The first half finishes with the operation still running, waiting for the admins.
       const waiting = await eventually(
         'the upgrade waiting for approval',
