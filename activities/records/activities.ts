@@ -301,7 +301,12 @@ async function finish(em: Em, outcome: OperationOutcome): Promise<void> {
 }
 
 /** An audit event attributed to the workflow run and activity that wrote it. */
-function event(siteId: string, action: string, summary: string, dedupeSuffix = ''): SiteEvent {
+export function event(
+  siteId: string,
+  action: string,
+  summary: string,
+  dedupeSuffix = '',
+): SiteEvent {
   const { activityId, workflowExecution } = Context.current().info;
   const runId = workflowExecution?.runId ?? null;
   return new SiteEvent({
@@ -315,7 +320,8 @@ function event(siteId: string, action: string, summary: string, dedupeSuffix = '
   });
 }
 
-async function appendOnce(em: Em, row: SiteEvent): Promise<void> {
+/** Appends the event unless the same activity execution wrote it already (a retry). */
+export async function appendOnce(em: Em, row: SiteEvent): Promise<void> {
   if (row.dedupeKey && (await em.findOne(SiteEvent, { dedupeKey: row.dedupeKey }))) return;
   em.persist(row);
 }

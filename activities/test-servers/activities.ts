@@ -1,13 +1,13 @@
-import { Context } from '@temporalio/activity';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { type Em, forkEm, type Orm } from '../../libs/db/orm';
-import { NetworkConfig, Service, Site, SiteEvent, Vm } from '../../libs/domain';
+import { NetworkConfig, Service, Site, Vm } from '../../libs/domain';
 import { failure } from '../../libs/failures';
 import { heartbeat, hypervisorFailure } from '../hypervisor/activities';
 import { type GuestIdentity, type Hypervisor } from '../hypervisor/port';
 import { describeAllocation } from '../network/activities';
 import { queueNotification } from '../notify/queue';
+import { appendOnce, event } from '../records/activities';
 
 /** Which server holds which host name (and so which addresses), and which service it is. */
 export interface ServerAssignment {
@@ -226,24 +226,4 @@ async function assign(tx: Em, input: ServerAssignment): Promise<boolean> {
     }
   }
   return changed;
-}
-
-/** An audit event attributed to the workflow run and activity that wrote it. */
-function event(siteId: string, action: string, summary: string): SiteEvent {
-  const { activityId, workflowExecution } = Context.current().info;
-  const runId = workflowExecution?.runId ?? null;
-  return new SiteEvent({
-    siteId,
-    actor: 'system',
-    action,
-    summary: summary.slice(0, 500),
-    workflowId: workflowExecution?.workflowId ?? null,
-    runId,
-    dedupeKey: runId ? `${runId}/${activityId}` : null,
-  });
-}
-
-async function appendOnce(em: Em, row: SiteEvent): Promise<void> {
-  if (row.dedupeKey && (await em.findOne(SiteEvent, { dedupeKey: row.dedupeKey }))) return;
-  em.persist(row);
 }

@@ -88,6 +88,16 @@ export class SiteChangesService {
   }
 
   /**
+   * Whether a request repeats one already made with its idempotency key: it is then answered by
+   * its first operation, whatever the site has now, so the checks made before sending are skipped.
+   */
+  async isRepeat(input: { siteId: string; idempotencyKey?: string }): Promise<boolean> {
+    if (input.idempotencyKey === undefined) return false;
+    const key = { siteId: input.siteId, idempotencyKey: input.idempotencyKey };
+    return (await forkEm(this.orm).count(Operation, key)) > 0;
+  }
+
+  /**
    * A configuration change repeated with an idempotency key already used: its first operation,
    * or IDEMPOTENCY_KEY_REUSED for other input; undefined when the key is new (or absent).
    */

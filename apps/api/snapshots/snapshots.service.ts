@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type Principal } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
 import { forkEm, type Orm } from '../../../libs/db/orm';
-import { Operation, SiteSnapshot } from '../../../libs/domain';
+import { SiteSnapshot } from '../../../libs/domain';
 import { snapshotNameProblem } from '../../../libs/domain/snapshot-names';
 import { badUserInput } from '../graphql/graphql-errors';
 import { SiteChangesService } from '../sites/site-changes.service';
@@ -38,13 +38,7 @@ export class SnapshotsService {
   ): Promise<SnapshotResult> {
     const problem = snapshotNameProblem(input.name);
     if (problem) throw badUserInput([{ field: 'name', message: problem }]);
-    const em = forkEm(this.orm);
-    // A repeated request is answered by its first operation, whatever the snapshots are now.
-    const repeated =
-      input.idempotencyKey !== undefined &&
-      (await em.count(Operation, { siteId: input.siteId, idempotencyKey: input.idempotencyKey })) >
-        0;
-    if (!repeated) {
+    if (!(await this.changes.isRepeat(input))) {
       const refused = await this.refusal(kind, input);
       if (refused) return refused;
     }

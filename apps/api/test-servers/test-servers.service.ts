@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { type Principal } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
 import { forkEm, type Orm } from '../../../libs/db/orm';
-import { NetworkConfig, Operation, Service, SiteBackup, Vm } from '../../../libs/domain';
+import { NetworkConfig, Service, SiteBackup, Vm } from '../../../libs/domain';
 import { type SiteChange } from '../../../workflows/site.messages';
 import { SiteChangesService } from '../sites/site-changes.service';
 import { BERTH_CONFIG, ORM } from '../tokens';
@@ -47,12 +47,8 @@ export class TestServersService {
     kind: TestServerChange,
     input: { siteId: string; idempotencyKey?: string; date?: string },
   ): Promise<TestServerResult> {
-    const em = forkEm(this.orm);
     const key = input.idempotencyKey ?? null;
-    // A repeated request is answered by its first operation, whatever the site has now.
-    const repeated =
-      key !== null &&
-      (await em.count(Operation, { siteId: input.siteId, idempotencyKey: key })) > 0;
+    const repeated = await this.changes.isRepeat(input);
     let change: SiteChange;
     if (kind === 'restore-backup') change = { kind, name: input.date! };
     else if (kind === 'upgrade') {
