@@ -145,6 +145,8 @@ export async function switchServers(
   input: SwitchServersInput,
 ): Promise<{ production: ServerIdentity; test: ServerIdentity }> {
   const servers = databaseCalls<TestServerActivities>();
+  // setGuestIdentity calls the hypervisor (and heartbeats): a scheduled activity, not a local one.
+  const guests = proxyActivities<TestServerActivities>(hypervisorCall);
   const records = databaseCalls<RecordsActivities>();
   const dns = proxyActivities<DnsActivities>(dnsCall);
   const hypervisor = proxyActivities<HypervisorActivities>(hypervisorCall);
@@ -166,7 +168,7 @@ export async function switchServers(
   const apply = async (p: ServerIdentity, t: ServerIdentity, reached: number) => {
     const both = [p.vmId, t.vmId];
     if (reached >= 1) await servers.assignServers(assignment(p, t));
-    if (reached >= 2) for (const vmId of both) await servers.setGuestIdentity({ vmId });
+    if (reached >= 2) for (const vmId of both) await guests.setGuestIdentity({ vmId });
     if (reached >= 3) for (const vmId of both) await dns.publishServerDns({ vmId });
     if (reached >= 4) {
       for (const vmId of both) {
@@ -191,7 +193,7 @@ export async function switchServers(
         'giving each server its new name and addresses',
         async () => {
           for (const vmId of [production.vmId, test.vmId]) {
-            await servers.setGuestIdentity({ vmId });
+            await guests.setGuestIdentity({ vmId });
           }
         },
       ],

@@ -19,6 +19,7 @@ import {
   siteQuery,
 } from '../helpers/graphql-documents';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
+import { siteState, testServerMutation } from '../helpers/test-servers';
 import { aCaChain, aLeaf } from '../helpers/test-ca';
 import { uniqueName } from '../helpers/test-names';
 
@@ -42,7 +43,8 @@ interface RunData {
  * ANSIBLE=ansible from GraphQL to disk: a requested site's server (a real Debian 12 root, driven
  * with Ansible's chroot connection) is configured by ansible-playbook on the ansible task queue;
  * changing the site's virtual hosts and users through GraphQL runs it again, and changes that
- * arrive during a run lead to exactly one follow-up run.
+ * arrive during a run lead to exactly one follow-up run. A test server cloned from it is configured
+ * by a run of its own.
  */
 describe.skipIf(temporalUnavailable() ?? debianRootUnavailable())(
   'a site configured by Ansible',
@@ -285,6 +287,23 @@ describe.skipIf(temporalUnavailable() ?? debianRootUnavailable())(
         // Replay fixture of the `ansible-task-queue` patch: runs on the ansible queue, coalesced.
         await recordHistory(berth, temporal.address, siteWorkflowId(siteId), 'site-ansible-runs');
       }
+    }, 600_000);
+
+    // Every host's connection is the one Debian root (BERTH_ANSIBLE_HOST_VARS), so the test
+    // server's run goes to the same root: what shows it is the run recorded for its VM. Last, as
+    // it leaves the root configured as the test server.
+    it('configures a test server cloned from the site’s server in a run of its own', async () => {
+      const created = await testServerMutation(berth, 'createTestServer', { siteId });
+      if (!created.operation) throw new Error(JSON.stringify(created));
+      const operation = await finished(created.operation.id);
+      expect(operation.status).toBe('SUCCEEDED');
+      expect(operation.configurationRuns).toEqual([
+        expect.objectContaining({ status: 'SUCCEEDED', adapter: 'ansible', failed: 0 }),
+      ]);
+      const test = (await siteState(berth, siteId)).testServer!;
+      const runs = await forkEm(db.orm).find(ConfigurationRun, { vmId: test.vmId });
+      expect(runs.map((run) => [run.adapter, run.status])).toEqual([['ansible', 'succeeded']]);
+      expect(runs[0]!.operationId).toBe(created.operation.id);
     }, 600_000);
   },
 );

@@ -23,7 +23,9 @@ import {
   siteQuery,
 } from '../helpers/graphql-documents';
 import { type PowerDnsServer, powerDnsUnavailable, startPowerDns } from '../helpers/powerdns';
+import { operationFinished } from '../helpers/sites';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
+import { siteState, type TestServerMutation, testServerMutation } from '../helpers/test-servers';
 import { uniqueName } from '../helpers/test-names';
 
 const run = promisify(execFile);
@@ -34,7 +36,9 @@ const holdSeconds = 3;
  * Provisioning with DNS=powerdns, checked by asking the real server over UDP: a new server's A,
  * AAAA, PTR and SSHFP records are published (signed) before it is built, its SSHFP records match
  * the host keys it was given, deleting the site takes every record away, and its name and
- * addresses come back to the pool after the hold. Then reconciliation finds and repairs drift.
+ * addresses come back to the pool after the hold. Then reconciliation finds and repairs drift. A
+ * test server gets records of its own; a switch leaves the addresses with the names and moves
+ * the SSHFP records with the servers' keys; deleting the test server takes its records away.
  */
 describe.skipIf(temporalUnavailable() ?? powerDnsUnavailable())('sites on PowerDNS', () => {
   let temporal: TestTemporal;
@@ -147,6 +151,25 @@ describe.skipIf(temporalUnavailable() ?? powerDnsUnavailable())('sites on PowerD
       );
     }
     return lines.sort();
+  }
+
+  /** Makes one of the test-server changes and waits for its operation, which must succeed. */
+  async function applied(name: TestServerMutation, input: Record<string, unknown>) {
+    const result = await testServerMutation(berth, name, input);
+    if (!result.operation) throw new Error(`${name} refused: ${JSON.stringify(result)}`);
+    const operation = await operationFinished(berth, result.operation.id);
+    expect(operation?.status, JSON.stringify(operation)).toBe('SUCCEEDED');
+  }
+
+  /** A server's records as DNS answers them: addresses and SSHFP by name, names by address. */
+  async function published(server: { hostname: string; ipv4: string; ipv6: string }) {
+    return {
+      a: (await records(server.hostname, 'A')).values,
+      aaaa: (await records(server.hostname, 'AAAA')).values,
+      sshfp: [...(await records(server.hostname, 'SSHFP')).values].sort(),
+      ptr4: (await records(ptrOf(server.ipv4), 'PTR')).values,
+      ptr6: (await records(ptrOf(server.ipv6), 'PTR')).values,
+    };
   }
 
   it('publishes a new server in signed DNS and takes it out again with the site', async () => {
@@ -264,5 +287,50 @@ describe.skipIf(temporalUnavailable() ?? powerDnsUnavailable())('sites on PowerD
     expect(await forkEm(db.orm).count(AuditEvent, { action: 'dns.drift-repaired' })).toBe(1);
 
     expect(await reconcile(false)).toMatchObject({ total: 0, zones: [] });
+  }, 120_000);
+
+  it('publishes a test server, moves the SSHFP records with the keys on a switch, and removes it', async () => {
+    const site = await requestReadySite();
+    const production = { hostname: site.hostname!, ipv4: site.ipv4!, ipv6: site.ipv6! };
+    const productionVmId = (await siteState(berth, site.id)).vmId!;
+
+    await applied('createTestServer', { siteId: site.id });
+    const test = (await siteState(berth, site.id)).testServer!;
+    expect(test.hostname).not.toBe(production.hostname);
+    const before = { production: await published(production), test: await published(test) };
+    expect(before.test).toEqual({
+      a: [test.ipv4],
+      aaaa: [test.ipv6],
+      sshfp: await sshKeygenSshfp(test.vmId, test.hostname),
+      ptr4: [test.hostname],
+      ptr6: [test.hostname],
+    });
+    expect((await records(test.hostname, 'SSHFP')).signed).toBe(true);
+    expect(before.test.sshfp).toHaveLength(3);
+    expect(before.production.sshfp).toEqual(
+      await sshKeygenSshfp(productionVmId, production.hostname),
+    );
+
+    // The addresses (and so the A, AAAA and PTR records) stay with the names; the servers change
+    // places under them, and each name's SSHFP records are now those of the keys behind it. (A
+    // clone that carries its source's keys, as its disk does, makes the two sets equal.)
+    await applied('switchTestServer', { siteId: site.id });
+    expect((await siteState(berth, site.id)).vmId).toBe(test.vmId);
+    expect(await published(production)).toEqual({ ...before.production, sshfp: before.test.sshfp });
+    expect(await published(test)).toEqual({ ...before.test, sshfp: before.production.sshfp });
+    expect((await records(production.hostname, 'SSHFP')).signed).toBe(true);
+    expect((await published(production)).sshfp).toEqual(
+      await sshKeygenSshfp(test.vmId, production.hostname),
+    );
+
+    await applied('deleteTestServer', { siteId: site.id });
+    expect(await published(test)).toEqual({ a: [], aaaa: [], sshfp: [], ptr4: [], ptr6: [] });
+    expect(await published(production)).toEqual({
+      ...before.production,
+      sshfp: before.test.sshfp,
+    });
+
+    await deleteSite(site.id);
+    expect(await published(production)).toEqual({ a: [], aaaa: [], sshfp: [], ptr4: [], ptr6: [] });
   }, 120_000);
 });

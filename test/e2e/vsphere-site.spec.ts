@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { vsphereVmName } from '../../activities/hypervisor/vsphere/vsphere-hypervisor';
+import { guestinfo, vsphereVmName } from '../../activities/hypervisor/vsphere/vsphere-hypervisor';
 import { forkEm } from '../../libs/db/orm';
 import { temporal as proto } from '@temporalio/proto';
 import { HostKey, NetworkConfig, Operation, Vm } from '../../libs/domain';
+import { backupName } from '../../libs/domain/backup-retention';
 import { provisionWorkflowId } from '../../libs/temporal/names';
+import { type SiteState } from '../../workflows/site.messages';
 import { type BerthStack, startBerth } from '../helpers/berth';
 import { startDatabase, type TestDatabase } from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
@@ -13,7 +15,9 @@ import {
   type SiteData,
   siteQuery,
 } from '../helpers/graphql-documents';
+import { operationFinished, provisionedSite } from '../helpers/sites';
 import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
+import { siteState, type TestServerMutation, testServerMutation } from '../helpers/test-servers';
 import { uniqueName } from '../helpers/test-names';
 import {
   startVcsim,
@@ -24,11 +28,16 @@ import {
 } from '../helpers/vcsim';
 import { startVcsimGuests, type VcsimGuests } from '../helpers/vcsim-guests';
 
+/** A server as the site workflow holds it: production or the test server. */
+type Server = Pick<SiteState, 'vmId' | 'hostname' | 'ipv4' | 'ipv6'>;
+
 /**
  * The walking skeleton on a real hypervisor API: with HYPERVISOR=vsphere, a site requested
  * through GraphQL gets a VM cloned in vcsim, customised with its host name and address, whose
  * "first boot" (startVcsimGuests) calls the API back; deleting the site destroys the VM. govc,
- * against the same simulator, sees exactly the VMs Berth's database has.
+ * against the same simulator, sees exactly the VMs Berth's database has. A site's test server is a
+ * second VM, cloned from production, whose guestinfo identity is swapped with production's by a
+ * switch; backups are snapshots of the production VM.
  */
 describe.skipIf(temporalUnavailable() ?? vcsimUnavailable())('a site on vSphere (vcsim)', () => {
   let temporal: TestTemporal;
@@ -83,6 +92,66 @@ describe.skipIf(temporalUnavailable() ?? vcsimUnavailable())('a site on vSphere 
     return { siteId: result.site.id };
   }
 
+  /** What govc sees of a VM: its power, and the Berth id and identity its guestinfo holds. */
+  async function vmInVcsim(vmId: string) {
+    const info = JSON.parse(
+      await vcsim.govc('vm.info', '-e', '-json', `/DC0/vm/${vsphereVmName(vmId)}`),
+    ) as {
+      virtualMachines: {
+        config: { extraConfig: { key: string; value: string }[] };
+        runtime: { powerState: string };
+      }[];
+    };
+    const vm = info.virtualMachines[0];
+    if (!vm) throw new Error(`vcsim has no VM ${vsphereVmName(vmId)}`);
+    const values = new Map(vm.config.extraConfig.map((option) => [option.key, option.value]));
+    return {
+      powerState: vm.runtime.powerState,
+      vmId: values.get(guestinfo.vmId),
+      hostname: values.get(guestinfo.hostname),
+      ipv4: values.get(guestinfo.ipv4),
+      ipv6: values.get(guestinfo.ipv6),
+    };
+  }
+
+  /** The VM a VM was cloned from, by vcsim's event log ("Clone of berth-<id> completed"). */
+  async function clonedFromInVcsim(vmId: string): Promise<string | undefined> {
+    const events = await vcsim.govc('events', `/DC0/vm/${vsphereVmName(vmId)}`);
+    return /Clone of berth-([0-9a-f-]{36}) completed/.exec(events)?.[1];
+  }
+
+  /** The names of a VM's snapshots as `govc snapshot.tree` prints them, one a line. */
+  async function snapshotsInVcsim(vmId: string): Promise<string[]> {
+    const tree = await vcsim.govc('snapshot.tree', '-vm', `/DC0/vm/${vsphereVmName(vmId)}`);
+    return tree
+      .split('\n')
+      .map((line) => line.replace(/^[\s.|`-]*/, '').trim())
+      .filter(Boolean);
+  }
+
+  /** Makes one of the test-server changes and waits for its operation, which must succeed. */
+  async function applied(name: TestServerMutation, input: Record<string, unknown>) {
+    const result = await testServerMutation(berth, name, input);
+    if (!result.operation) throw new Error(`${name} refused: ${JSON.stringify(result)}`);
+    const operation = await operationFinished(berth, result.operation.id);
+    expect(operation?.status, JSON.stringify(operation)).toBe('SUCCEEDED');
+  }
+
+  async function deleteSite(siteId: string): Promise<void> {
+    const deleted = await berth.graphql<{ deleteSite: { __typename: string } }>(
+      'mutation D($siteId: ID!) { deleteSite(input: { siteId: $siteId }) { __typename } }',
+      { siteId },
+      operator,
+    );
+    expect(deleted.data?.deleteSite.__typename).toBe('SiteOperationPayload');
+    await eventually(
+      'the site DELETED',
+      async () => (await berth.graphql<SiteData>(siteQuery, { id: siteId }, operator)).data?.site,
+      (deletedSite) => deletedSite?.status === 'DELETED',
+      30_000,
+    );
+  }
+
   it('provisions sites on cloned, customised VMs and removes them with the site', async () => {
     const sites = await Promise.all([requestSite(), requestSite(), requestSite()]);
     const ready = await Promise.all(
@@ -117,22 +186,91 @@ describe.skipIf(temporalUnavailable() ?? vcsimUnavailable())('a site on vSphere 
     expect(guest.guest.ipAddress).toBe(site.ipv4);
     expect(vm.hypervisorRef).toMatch(/^vm-/);
 
-    const deleted = await berth.graphql<{ deleteSite: { __typename: string } }>(
-      'mutation D($siteId: ID!) { deleteSite(input: { siteId: $siteId }) { __typename } }',
-      { siteId: site.id },
-      operator,
-    );
-    expect(deleted.data?.deleteSite.__typename).toBe('SiteOperationPayload');
-    await eventually(
-      'the site DELETED',
-      async () => (await berth.graphql<SiteData>(siteQuery, { id: site.id }, operator)).data?.site,
-      (deletedSite) => deletedSite?.status === 'DELETED',
-      30_000,
-    );
+    await deleteSite(site.id);
     expect(await vmsInVcsim()).not.toContain(vsphereVmName(vm.id));
     expect(await vmsInVcsim()).toEqual(await vmsInDatabase());
     expect(await vmsInVcsim()).toHaveLength(2);
   });
+
+  it('makes a test server as a second VM, swaps identities with it, backs up and removes it', async () => {
+    const siteId = await provisionedSite(berth, 'vSphere test server');
+    const production = await siteState(berth, siteId);
+    const productionVmId = production.vmId!;
+    const identity = ({ vmId, hostname, ipv4, ipv6 }: Server) => ({ vmId, hostname, ipv4, ipv6 });
+
+    // The test server is a second, running VM of its own Berth id, name and addresses.
+    await applied('createTestServer', { siteId });
+    const test = (await siteState(berth, siteId)).testServer!;
+    expect(test.vmId).not.toBe(productionVmId);
+    expect(await vmsInVcsim()).toEqual(
+      expect.arrayContaining([vsphereVmName(productionVmId), vsphereVmName(test.vmId)]),
+    );
+    expect(await vmInVcsim(test.vmId)).toEqual({ powerState: 'poweredOn', ...identity(test) });
+    expect(await clonedFromInVcsim(test.vmId)).toBe(productionVmId);
+    expect(await vmInVcsim(productionVmId)).toEqual({
+      powerState: 'poweredOn',
+      ...identity(production),
+    });
+    expect(await vmsInVcsim()).toEqual(await vmsInDatabase());
+
+    // A switch reboots both guests through VMware Tools (RebootGuest). A Berth template runs
+    // open-vm-tools; vcsim runs no tools in its VMs, but sets a property named with `SET.`.
+    for (const vmId of [productionVmId, test.vmId]) {
+      await vcsim.govc(
+        'vm.change',
+        '-vm',
+        `/DC0/vm/${vsphereVmName(vmId)}`,
+        '-e',
+        'SET.guest.toolsRunningStatus=guestToolsRunning',
+      );
+    }
+
+    // Switched: each VM keeps its Berth id and takes the other's name and addresses.
+    await applied('switchTestServer', { siteId });
+    const switched = await siteState(berth, siteId);
+    expect([switched.vmId, switched.testServer?.vmId]).toEqual([test.vmId, productionVmId]);
+    expect(await vmInVcsim(test.vmId)).toEqual({
+      powerState: 'poweredOn',
+      ...identity(production),
+      vmId: test.vmId,
+    });
+    expect(await vmInVcsim(productionVmId)).toEqual({
+      powerState: 'poweredOn',
+      ...identity(test),
+      vmId: productionVmId,
+    });
+
+    // A backup is a snapshot of the production VM (now the former test server), named by date.
+    const today = backupName(new Date());
+    await applied('backUpSite', { siteId });
+    expect(await snapshotsInVcsim(test.vmId)).toEqual([today]);
+
+    await applied('deleteTestServer', { siteId });
+    expect((await siteState(berth, siteId)).testServer).toBeNull();
+    expect(await vmsInVcsim()).not.toContain(vsphereVmName(productionVmId));
+    expect(await vmsInVcsim()).toContain(vsphereVmName(test.vmId));
+    expect(await vmsInVcsim()).toEqual(await vmsInDatabase());
+
+    // vcsim copies the VM as it is, not at the snapshot (see the hypervisor contract spec): this
+    // shows the restore's calls succeed and make a new test server, not what its disks hold.
+    await applied('restoreBackup', { siteId, date: today });
+    const restored = (await siteState(berth, siteId)).testServer!;
+    expect([productionVmId, test.vmId]).not.toContain(restored.vmId);
+    expect(await clonedFromInVcsim(restored.vmId)).toBe(test.vmId);
+    expect(await vmInVcsim(restored.vmId)).toEqual({
+      powerState: 'poweredOn',
+      ...identity(restored),
+    });
+
+    // Deleting the site removes both of its VMs.
+    await deleteSite(siteId);
+    const left = await vmsInVcsim();
+    for (const vmId of [productionVmId, test.vmId, restored.vmId]) {
+      expect(left).not.toContain(vsphereVmName(vmId));
+    }
+    expect(left).toEqual(await vmsInDatabase());
+  }, 240_000);
+
   it('fails a site at once, without retrying, when vSphere refuses the credentials', async () => {
     const otherDb = await startDatabase('sqlite');
     const refused = await startBerth({
