@@ -160,14 +160,16 @@ export async function site(input: SiteInput): Promise<void> {
     },
     {
       validator: (request: SiteChangeRequest) => {
+        const status = projectedStatus();
         const reason =
-          refusal(request.change, projectedStatus()) ??
-          serversRefusal(request.change, projectedServers());
+          refusal(request.change, status) ?? serversRefusal(request.change, projectedServers());
         if (reason)
           throw ApplicationFailure.create({
             type: 'IllegalTransition',
             message: reason,
             nonRetryable: true,
+            // The status it judged by: the api compares it with the database's (see send()).
+            details: [status],
           });
         if (request.change.kind === 'restore-backup' && !isBackupName(request.change.name)) {
           throw ApplicationFailure.create({

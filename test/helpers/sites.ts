@@ -1,5 +1,3 @@
-import { siteWorkflowId } from '../../libs/temporal/names';
-import { siteStateQuery } from '../../workflows/site.messages';
 import { type BerthStack } from './berth';
 import { eventually } from './eventually';
 import {
@@ -28,17 +26,5 @@ export async function provisionedSite(berth: BerthStack, namePrefix: string): Pr
   const result = response.data?.requestSite;
   if (!result || !('site' in result)) throw new Error(JSON.stringify(response));
   await operationFinished(berth, result.operation.id);
-  // The operation ends in the same transaction as the move to ready, but the site workflow learns
-  // that the move is done a moment later: a change sent in between is validated against the
-  // status it had (installing) and refused. Wait until the workflow itself says ready.
-  await eventually(
-    `site ${result.site.id} ready in its workflow`,
-    () =>
-      berth.temporal.workflow
-        .getHandle(siteWorkflowId(result.site.id))
-        .query(siteStateQuery)
-        .then((state) => state.status),
-    (status) => status !== 'installing' && status !== 'requested',
-  );
   return result.site.id;
 }

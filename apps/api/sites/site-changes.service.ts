@@ -3,11 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type Principal } from '../../../libs/auth/principal';
 import { type Em, forkEm, type Orm } from '../../../libs/db/orm';
 import { Operation, Site, SiteEvent } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
 import { siteWorkflowId } from '../../../libs/temporal/names';
+import { changeRules, settledStatus } from '../../../workflows/site-lifecycle';
 import { changeSiteUpdate, type SiteChange } from '../../../workflows/site.messages';
 import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
 import { IdempotencyKeyReusedError } from '../graphql/user-error';
@@ -19,6 +21,10 @@ import {
   type SiteOperationResult,
 } from './change-site.payload';
 import { toOperationModel } from './site.mapper';
+
+/** A refusal judged on a status the database has moved past is sent again, this often at most. */
+const catchUpAttempts = 4;
+const catchUpDelayMs = 100;
 
 /**
  * Sends a change to a site's workflow as an Update. The api writes the Operation row first and
@@ -199,6 +205,7 @@ export class SiteChangesService {
     operation: Operation,
     principal: Principal,
     change: SiteChange,
+    attempt = 1,
   ): Promise<IllegalTransitionError | undefined> {
     if (operation.siteId === null) throw new Error(`operation ${operation.id} has no site`);
     try {
@@ -211,8 +218,16 @@ export class SiteChangesService {
       return undefined;
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-        if (error.cause.type === 'IllegalTransition')
+        if (error.cause.type === 'IllegalTransition') {
+          if (
+            attempt < catchUpAttempts &&
+            (await this.behind(operation.siteId, change, error.cause))
+          ) {
+            await delay(catchUpDelayMs * attempt);
+            return this.send(operation, principal, change, attempt + 1);
+          }
           return new IllegalTransitionError(error.cause.message);
+        }
         // The workflow's own check of a change's data (the api checks it first).
         if (error.cause.type === 'InvalidChange') {
           throw badUserInput([{ field: 'input', message: error.cause.message }]);
@@ -221,6 +236,26 @@ export class SiteChangesService {
       this.log.error({ siteId: operation.siteId, err: error }, 'sending a site change failed');
       throw serviceUnavailable('The workflow engine');
     }
+  }
+
+  /**
+   * Whether a refusal came from a workflow that has not yet seen what the database already says:
+   * an operation ends in the transaction that moves the site on, and a client told it ended may
+   * send a change that the workflow validates before it applies that move (the SDK runs an
+   * Update's validator before the activity results of the same activation). Such a change is sent
+   * again shortly, up to `catchUpAttempts` times; a refusal for any other reason stands.
+   */
+  private async behind(
+    siteId: string,
+    change: SiteChange,
+    refusal: ApplicationFailure,
+  ): Promise<boolean> {
+    const judged = refusal.details?.[0];
+    if (typeof judged !== 'string') return false;
+    const site = await forkEm(this.orm).findOne(Site, siteId, { fields: ['status'] });
+    if (site === null) return false;
+    const now = settledStatus(site.status);
+    return now !== judged && changeRules[change.kind].from.includes(now);
   }
 
   private payload(operation: Operation): SiteOperationPayload {

@@ -16,17 +16,18 @@ import {
   UpgradeNotDueError,
 } from './test-server.payload';
 
-export type TestServerChange = SiteChange['kind'] &
-  (
-    | 'create-test-server'
-    | 'restore-backup'
-    | 'switch-test-server'
-    | 'delete-test-server'
-    | 'back-up'
-    | 'upgrade'
-    | 'approve-upgrade'
-    | 'cancel-upgrade'
-  );
+/** The site changes this service sends. */
+export type TestServerChange = Extract<
+  SiteChange['kind'],
+  | 'create-test-server'
+  | 'restore-backup'
+  | 'switch-test-server'
+  | 'delete-test-server'
+  | 'back-up'
+  | 'upgrade'
+  | 'approve-upgrade'
+  | 'cancel-upgrade'
+>;
 
 /**
  * The test server, backups and OS upgrades of a site. Each request is checked against the
