@@ -1,3 +1,4 @@
+import './production-env';
 import { exampleDirectoryFile } from '../activities/directory/create-directory';
 import { FileDirectory } from '../activities/directory/file/file-directory';
 import 'reflect-metadata';

@@ -1,6 +1,7 @@
 import {
   type FilterQuery,
   type QueryOrderMap,
+  raw,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
@@ -41,6 +42,18 @@ import {
 } from './request-site.payload';
 import { decodeSiteCursor, encodeSiteCursor, type SiteCursor, type SiteOrder } from './site-cursor';
 import { type SiteFields, toOperationModel, toSiteEventModel, toSiteModel } from './site.mapper';
+
+/** A page row: the site's columns and its production server's, null when it has none. */
+type SiteRowWithNetwork = SiteFields & { production_network: string | null };
+
+/** `hostname ipv4 ipv6` as the page query joins them. */
+function productionNetwork(
+  joined: string | null,
+): { hostname: string; ipv4: string; ipv6: string } | undefined {
+  if (joined === null) return undefined;
+  const [hostname = '', ipv4 = '', ipv6 = ''] = joined.split(' ');
+  return { hostname, ipv4, ipv6 };
+}
 import { type SiteConnection, type SiteModel } from './site.model';
 import { siteSearch } from './site-search';
 import { SiteStatusEnum } from './site-status.enum';
@@ -197,7 +210,7 @@ export class SitesService {
 
   /**
    * One page of sites, keyset-paginated in the given order and filtered; whatever the page size,
-   * three statements: the page, the total, and the page's addresses.
+   * two statements: the page with each site's production name and addresses, and the total.
    */
   async listSites(options: {
     first: number;
@@ -225,30 +238,29 @@ export class SitesService {
       : matching();
     // Plain rows, not managed entities: a read-only page needs no identity map or change
     // tracking, which cost more than the query itself (sites-list benchmark).
+    // The production server's name and addresses come with each row (its earliest allocation
+    // still held, as in getSite), in one index lookup per row of the page, joined by spaces
+    // (none of them holds one): a round trip and a statement fewer than a second query for the
+    // page's addresses (sites-list benchmark).
+    const production = raw<Site, string>(
+      "(select n.hostname || ' ' || n.ipv4 || ' ' || n.ipv6 from network_config n " +
+        "where n.site_id = s.id and n.state = 'allocated' order by n.allocated_at asc limit 1) " +
+        'as production_network',
+    );
     const [rows, totalCount] = await Promise.all([
       em
-        .createQueryBuilder(Site)
-        .select('*')
+        .createQueryBuilder(Site, 's')
+        .select(['*', production])
         .where(where)
         .orderBy(orderBy(order))
         .limit(first + 1)
-        .execute<SiteFields[]>('all'),
+        .execute<SiteRowWithNetwork[]>('all'),
       forkEm(this.orm).count(Site, matching()),
     ]);
     const page = rows.slice(0, first);
-    const networks = page.length
-      ? await em
-          .createQueryBuilder(NetworkConfig)
-          .select(['siteId', 'hostname', 'ipv4', 'ipv6'])
-          .where({ siteId: { $in: page.map((s) => s.id) } })
-          // Earliest allocation last, so it is the one kept: production's (as in getSite).
-          .orderBy({ allocatedAt: 'desc' })
-          .execute<Pick<NetworkConfig, 'siteId' | 'hostname' | 'ipv4' | 'ipv6'>[]>('all')
-      : [];
-    const bySite = new Map(networks.map((n) => [n.siteId, n]));
     const edges = page.map((site) => ({
       cursor: encodeSiteCursor({ order, value: sortValue(site, order), id: site.id }),
-      node: toSiteModel(site, bySite.get(site.id)),
+      node: toSiteModel(site, productionNetwork(site.production_network)),
     }));
     return {
       edges,
