@@ -19,20 +19,22 @@ function workflowRefusing(refusals: number, judged: SiteStatus) {
   const client = {
     workflow: {
       getHandle: () => ({
-        executeUpdate: async (_update: unknown, options: { updateId: string }) => {
+        executeUpdate: (_update: unknown, options: { updateId: string }) => {
           calls.push(options.updateId);
           if (calls.length <= refusals) {
-            throw new WorkflowUpdateFailedError(
-              'refused',
-              ApplicationFailure.create({
-                type: 'IllegalTransition',
-                message: `a ${judged} site cannot be changed by reboot`,
-                nonRetryable: true,
-                details: [judged],
-              }),
+            return Promise.reject(
+              new WorkflowUpdateFailedError(
+                'refused',
+                ApplicationFailure.create({
+                  type: 'IllegalTransition',
+                  message: `a ${judged} site cannot be changed by reboot`,
+                  nonRetryable: true,
+                  details: [judged],
+                }),
+              ),
             );
           }
-          return { operationId: options.updateId };
+          return Promise.resolve({ operationId: options.updateId });
         },
       }),
     },
