@@ -164,67 +164,61 @@ export async function switchServers(
     test: { vmId: t.vmId, hostname: t.hostname },
   });
 
-  /** Brings the given pair to where the records say, as far as `reached` steps went. */
-  const apply = async (p: ServerIdentity, t: ServerIdentity, reached: number) => {
+  /** The steps that put a production and a test server where they belong, in order. */
+  const stepsFor = (p: ServerIdentity, t: ServerIdentity) => {
     const both = [p.vmId, t.vmId];
-    if (reached >= 1) await servers.assignServers(assignment(p, t));
-    if (reached >= 2) for (const vmId of both) await guests.setGuestIdentity({ vmId });
-    if (reached >= 3) for (const vmId of both) await dns.publishServerDns({ vmId });
-    if (reached >= 4) {
-      for (const vmId of both) {
-        const { powerState } = await hypervisor.powerVm({ vmId, action: 'reboot' });
-        await records.setVmPowerState({ vmId, powerState });
-      }
-    }
-    if (reached >= 5) {
-      for (const server of [p, t]) {
-        await configure.configureServer({ ...server, siteId, operationId });
-      }
-    }
-  };
-
-  return saga('a switch', async (undo) => {
-    let reached = 0;
-    undo.unshift(() => apply(oldProduction, oldTest, reached));
-    const steps: [number, string, () => Promise<unknown>][] = [
-      [15, 'swapping the records', () => servers.assignServers(assignment(production, test))],
-      [
-        30,
-        'giving each server its new name and addresses',
-        async () => {
-          for (const vmId of [production.vmId, test.vmId]) {
-            await guests.setGuestIdentity({ vmId });
-          }
+    const steps: { progress: number; step: string; run: () => Promise<void> }[] = [
+      {
+        progress: 15,
+        step: 'swapping the records',
+        run: async () => {
+          await servers.assignServers(assignment(p, t));
         },
-      ],
-      [
-        45,
-        'publishing DNS',
-        async () => {
-          for (const vmId of [production.vmId, test.vmId]) await dns.publishServerDns({ vmId });
+      },
+      {
+        progress: 30,
+        step: 'giving each server its new name and addresses',
+        run: async () => {
+          for (const vmId of both) await guests.setGuestIdentity({ vmId });
         },
-      ],
-      [
-        60,
-        'rebooting both servers',
-        async () => {
-          for (const vmId of [production.vmId, test.vmId]) {
+      },
+      {
+        progress: 45,
+        step: 'publishing DNS',
+        run: async () => {
+          for (const vmId of both) await dns.publishServerDns({ vmId });
+        },
+      },
+      {
+        progress: 60,
+        step: 'rebooting both servers',
+        run: async () => {
+          for (const vmId of both) {
             const { powerState } = await hypervisor.powerVm({ vmId, action: 'reboot' });
             await records.setVmPowerState({ vmId, powerState });
           }
         },
-      ],
-      [
-        75,
-        'configuring both servers',
-        async () => {
-          for (const server of [production, test]) {
+      },
+      {
+        progress: 75,
+        step: 'configuring both servers',
+        run: async () => {
+          for (const server of [p, t]) {
             await configure.configureServer({ ...server, siteId, operationId });
           }
         },
-      ],
+      },
     ];
-    for (const [value, step, run] of steps) {
+    return steps;
+  };
+
+  return saga('a switch', async (undo) => {
+    let reached = 0;
+    // The same steps for the servers as they were, as far as the switch got, in order.
+    undo.unshift(async () => {
+      for (const { run } of stepsFor(oldProduction, oldTest).slice(0, reached)) await run();
+    });
+    for (const { progress: value, step, run } of stepsFor(production, test)) {
       await progress(value, step);
       // Counted before the step runs: a step that fails part way is undone too.
       reached++;

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { forkEm, type Orm } from '../../../libs/db/orm';
 import { SiteBackup } from '../../../libs/domain';
+import { requestScoped } from '../graphql/request-scoped';
 import { type SiteBackupModel } from './backup.model';
 
 /**
@@ -20,17 +21,5 @@ export function createBackupsLoader(orm: Orm): DataLoader<string, SiteBackupMode
   });
 }
 
-const perRequest = new WeakMap<object, DataLoader<string, SiteBackupModel[]>>();
-
-/**
- * This request's loader, made on first use and kept with its GraphQL context, so nothing is
- * cached across requests.
- */
-export function backupsLoader(context: object, orm: Orm): DataLoader<string, SiteBackupModel[]> {
-  let loader = perRequest.get(context);
-  if (!loader) {
-    loader = createBackupsLoader(orm);
-    perRequest.set(context, loader);
-  }
-  return loader;
-}
+/** This request's loader, made on first use (see requestScoped). */
+export const backupsLoader = requestScoped(createBackupsLoader);

@@ -30,6 +30,7 @@ import {
   type SiteOperationResult,
 } from '../sites/change-site.payload';
 import { VhostNotFoundError } from '../sites/site-config.payload';
+import { requestScoped } from '../graphql/request-scoped';
 import { SiteChangesService } from '../sites/site-changes.service';
 import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
 import { type SiteCertificateModel, toCertificateModel } from './certificate.model';
@@ -60,8 +61,20 @@ import {
  */
 @Injectable()
 export class CertificatesService {
-  /** Site.certificates, batched per GraphQL request (keyed by its context object). */
-  private readonly loaders = new WeakMap<object, DataLoader<string, SiteCertificateModel[]>>();
+  /** Site.certificates of the sites of one GraphQL request, one query for all of them. */
+  private readonly loader = requestScoped(
+    () =>
+      new DataLoader<string, SiteCertificateModel[]>(async (siteIds) => {
+        const rows = await forkEm(this.orm).find(
+          SiteCertificate,
+          { siteId: { $in: [...new Set(siteIds)] } },
+          { orderBy: { createdAt: 'desc', id: 'asc' } },
+        );
+        return siteIds.map((id) =>
+          rows.filter((row) => row.siteId === id).map((row) => toCertificateModel(row)),
+        );
+      }),
+  );
 
   constructor(
     @Inject(ORM) private readonly orm: Orm,
@@ -257,23 +270,9 @@ export class CertificatesService {
     return removed(result, row.id);
   }
 
-  /** Site.certificates of the sites of one GraphQL request, one query for all of them. */
+  /** A site's certificates, batched with the other sites of the same request. */
   certificatesOf(context: object, siteId: string): Promise<SiteCertificateModel[]> {
-    let loader = this.loaders.get(context);
-    if (!loader) {
-      loader = new DataLoader<string, SiteCertificateModel[]>(async (siteIds) => {
-        const rows = await forkEm(this.orm).find(
-          SiteCertificate,
-          { siteId: { $in: [...new Set(siteIds)] } },
-          { orderBy: { createdAt: 'desc', id: 'asc' } },
-        );
-        return siteIds.map((id) =>
-          rows.filter((row) => row.siteId === id).map((row) => toCertificateModel(row)),
-        );
-      });
-      this.loaders.set(context, loader);
-    }
-    return loader.load(siteId);
+    return this.loader(context, undefined).load(siteId);
   }
 
   /**

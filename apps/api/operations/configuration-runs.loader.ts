@@ -3,6 +3,7 @@ import { forkEm, type Orm } from '../../../libs/db/orm';
 import { ConfigurationRun } from '../../../libs/domain';
 import { chunks } from '../graphql/watch';
 import { ConfigurationRunModel, type ConfigurationRunStatusEnum } from './configuration-run.model';
+import { requestScoped } from '../graphql/request-scoped';
 
 /**
  * The configuration runs of every operation in a response, in one statement, and their outputs
@@ -42,20 +43,8 @@ export function createConfigurationRunLoaders(orm: Orm) {
 
 export type ConfigurationRunLoaders = ReturnType<typeof createConfigurationRunLoaders>;
 
-const perRequest = new WeakMap<object, ConfigurationRunLoaders>();
-
-/**
- * This request's loaders, made on first use and kept with its GraphQL context, so nothing is
- * cached across requests.
- */
-export function configurationRunLoaders(context: object, orm: Orm): ConfigurationRunLoaders {
-  let loaders = perRequest.get(context);
-  if (!loaders) {
-    loaders = createConfigurationRunLoaders(orm);
-    perRequest.set(context, loaders);
-  }
-  return loaders;
-}
+/** This request's loaders, made on first use (see requestScoped). */
+export const configurationRunLoaders = requestScoped(createConfigurationRunLoaders);
 
 function toModel(row: ConfigurationRun): ConfigurationRunModel {
   return Object.assign(new ConfigurationRunModel(), {

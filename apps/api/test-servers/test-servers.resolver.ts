@@ -1,8 +1,8 @@
 import { Args, Context, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
-import type DataLoader from 'dataloader';
 import { type Principal } from '../../../libs/auth/principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { SiteAccessService } from '../auth/site-access.service';
+import { requestScoped } from '../graphql/request-scoped';
 import { SiteChangeInput } from '../sites/change-site.input';
 import { SiteNotFoundError } from '../sites/change-site.payload';
 import { SiteModel } from '../sites/site.model';
@@ -11,8 +11,8 @@ import { TestServerModel } from './test-server.model';
 import { TestServerResult } from './test-server.payload';
 import { type TestServerChange, TestServersService } from './test-servers.service';
 
-/** One loader per request, kept on its GraphQL context. */
-const loaders = new WeakMap<object, DataLoader<string, TestServerModel | null>>();
+/** One loader per request (see requestScoped). */
+const testServerLoader = requestScoped((service: TestServersService) => service.loader());
 
 /** The test server, backups and OS upgrades of a site, which its admins run. */
 @Resolver(() => SiteModel)
@@ -27,12 +27,7 @@ export class TestServersResolver {
     description: 'The site’s test server, if it has one',
   })
   testServer(@Parent() site: SiteModel, @Context() context: object) {
-    let loader = loaders.get(context);
-    if (!loader) {
-      loader = this.service.loader();
-      loaders.set(context, loader);
-    }
-    return loader.load(site.id);
+    return testServerLoader(context, this.service).load(site.id);
   }
 
   @Mutation(() => TestServerResult, {
