@@ -746,6 +746,8 @@ export async function site(input: SiteInput): Promise<void> {
         return finishWith('succeeded');
       }
       case 'upgrade':
+        // An upgrade is always asked for, with an operation that follows it to the end.
+        if (request.operationId === null) return;
         if (vmId === null) return finishWith('failed', 'the site has no server');
         return startUpgrade(change.image, request.operationId);
       case 'approve-upgrade':
@@ -798,19 +800,17 @@ export async function site(input: SiteInput): Promise<void> {
    * upgraded, and the site's admins are asked to try it and approve. The operation stays running
    * until they approve, call it off, or the wait ends. A failure removes a test server made for it.
    */
-  async function startUpgrade(image: string, operationId: string | null): Promise<void> {
+  async function startUpgrade(image: string, operationId: string): Promise<void> {
     const wait = input.upgradeWait ?? defaultUpgradeWait;
     let testServer = state.testServer ?? null;
     const madeForIt = testServer === null;
     if (testServer === null) testServer = await makeTestServer(state.vmId!, null, operationId);
     try {
-      if (operationId !== null) {
-        await records.reportProgress({
-          operationId,
-          progress: 50,
-          step: `upgrading the test server to ${image}`,
-        });
-      }
+      await records.reportProgress({
+        operationId,
+        progress: 50,
+        step: `upgrading the test server to ${image}`,
+      });
       await configurationCalls<AnsibleActivities>().upgradeServer({
         ...testServer,
         siteId: state.siteId,
@@ -823,16 +823,14 @@ export async function site(input: SiteInput): Promise<void> {
     }
     const now = Date.now();
     state.upgrade = {
-      operationId: operationId ?? uuid4(),
+      operationId,
       image,
       testServerMadeForIt: madeForIt,
       remindAtMs: now + wait.reminderSeconds * 1000,
       deadlineMs: now + wait.approvalSeconds * 1000,
     };
     await askForApproval(state.upgrade, false);
-    if (operationId !== null) {
-      await records.reportProgress({ operationId, progress: 60, step: 'waiting for approval' });
-    }
+    await records.reportProgress({ operationId, progress: 60, step: 'waiting for approval' });
   }
 
   async function askForApproval(
