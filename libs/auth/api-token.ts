@@ -1,5 +1,5 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { derivedKey } from './derived-key';
+import { createHmac, type KeyObject, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { derivedSecretKey } from './derived-key';
 import { type Credential, type Scope } from './principal';
 
 /**
@@ -168,6 +168,6 @@ export function scopesOf(tokenScopes: readonly ApiTokenScope[]): Scope[] {
   return [...result];
 }
 
-function hashKey(secretKey: Buffer): Buffer {
-  return derivedKey(secretKey, hkdfInfo);
+function hashKey(secretKey: Buffer): KeyObject {
+  return derivedSecretKey(secretKey, hkdfInfo);
 }

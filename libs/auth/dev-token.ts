@@ -1,5 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { derivedKey } from './derived-key';
+import { createHmac, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
+import { derivedSecretKey } from './derived-key';
 import { directoryNamePattern, isScope, type Principal, type Scope } from './principal';
 
 /**
@@ -270,10 +270,10 @@ function encodeJson(value: object): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
-function signingKey(secretKey: Buffer): Buffer {
-  return derivedKey(secretKey, hkdfInfo);
+function signingKey(secretKey: Buffer): KeyObject {
+  return derivedSecretKey(secretKey, hkdfInfo);
 }
 
-function signature(key: Buffer, signingInput: string): string {
+function signature(key: KeyObject, signingInput: string): string {
   return createHmac('sha256', key).update(signingInput).digest('base64url');
 }

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { derivedKey } from './derived-key';
+import { derivedSecretKey } from './derived-key';
 import { type Credential, scopes } from './principal';
 
 /**
@@ -116,7 +116,7 @@ export function csrfTokenMatches(
 }
 
 function keyedHash(secretKey: Buffer, info: string, id: string, secret: string): string {
-  return createHmac('sha256', derivedKey(secretKey, info))
+  return createHmac('sha256', derivedSecretKey(secretKey, info))
     .update(`${id}\n${secret}`)
     .digest('base64url');
 }

@@ -7,7 +7,15 @@ import {
   ValueError,
 } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 
 /** The encoding of a payload this codec encrypted; anything else passes decode untouched. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -40,11 +48,13 @@ export interface CodecKeys {
  * api's codec endpoint, never in the workflow sandbox.
  */
 export class AesGcmPayloadCodec implements PayloadCodec {
-  private readonly current: CodecKey;
+  private readonly current: { id: string; key: KeyObject };
   private readonly keys = new Map<string, Buffer>();
+  /** The same keys imported once: Node 24 imports a Buffer key anew on every cipher. */
+  private readonly keyObjects = new Map<string, KeyObject>();
 
   constructor(keys: CodecKeys) {
-    this.current = keys.current;
+    this.current = { id: keys.current.id, key: createSecretKey(keys.current.key) };
     for (const { id, key } of [keys.current, ...(keys.previous ?? [])]) {
       if (id === '') throw new ValueError('a payload codec key id must not be empty');
       if (key.length !== KEY_BYTES) {
@@ -57,6 +67,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         throw new ValueError(`payload codec key id ${id} names two different keys`);
       }
       this.keys.set(id, key);
+      this.keyObjects.set(id, createSecretKey(key));
     }
   }
 
@@ -90,7 +101,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const idBytes = payload.metadata?.[ENCRYPTION_KEY_ID];
     if (idBytes === undefined) throw new ValueError('encrypted payload has no encryption key id');
     const id = text(idBytes);
-    const key = this.keys.get(id);
+    const key = this.keyObjects.get(id);
     if (key === undefined) {
       // The id comes from the payload (through the codec endpoint, from anyone): quoted and cut.
       throw new ValueError(
