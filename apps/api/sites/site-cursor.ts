@@ -24,7 +24,9 @@ export function decodeSiteCursor(text: string, order: SiteOrder): SiteCursor {
       value.length === 3 &&
       value[0] === order &&
       typeof value[1] === 'string' &&
-      typeof value[2] === 'string'
+      typeof value[2] === 'string' &&
+      // A time order's position is the time an ISO string gave (an invalid one failed in SQL).
+      (order === 'NAME_ASC' || isIsoTime(value[1]))
     ) {
       return { order, value: value[1], id: value[2] };
     }
@@ -34,6 +36,11 @@ export function decodeSiteCursor(text: string, order: SiteOrder): SiteCursor {
   throw badUserInput([
     { field: 'after', message: 'not a cursor this API returned for this order' },
   ]);
+}
+
+function isIsoTime(text: string): boolean {
+  const time = new Date(text);
+  return !Number.isNaN(time.getTime()) && time.toISOString() === text;
 }
 
 /** A cursor for an id-ordered child list (events, operations): the row's position. */

@@ -1,6 +1,5 @@
-import { type FilterQuery, raw } from '@mikro-orm/core';
 import { type Database } from '../../../libs/db/orm';
-import { type Site } from '../../../libs/domain';
+import { type Sql } from './site-list-query';
 
 /**
  * Sites a search text finds: those whose name, requested host name label, owner, server host name
@@ -9,21 +8,23 @@ import { type Site } from '../../../libs/domain';
  * SQLite). The text is matched literally: `%`, `_` and `\` are escaped, and both databases are
  * told the escape character, so no input widens the match.
  *
- * One condition of the list's own statement (subqueries, not extra statements). A new fragment
- * per call: MikroORM recognises a raw key once, so a filter used by two queries needs two.
+ * One condition of the list's own statement (subqueries, not extra statements), on the sites
+ * table under `alias`.
  */
-export function siteSearch(text: string, driver: Database['driver']): FilterQuery<Site> {
+export function siteSearchSql(text: string, driver: Database['driver'], alias: string): Sql {
   const pattern = `%${escapeLike(text)}%`;
   // PostgreSQL's LIKE heeds case; SQLite's ignores it for ASCII letters and has no ILIKE.
   const like = driver === 'postgresql' ? 'ilike' : 'like';
   const matches = (column: string) => `${column} ${like} ? escape '\\'`;
-  const condition = (alias: string) =>
-    `(${matches(`${alias}.name`)}` +
-    ` or ${matches(`${alias}.owner`)}` +
-    ` or ${matches(`${alias}.hostname_label`)}` +
-    ` or ${alias}.id in (select n.site_id from network_config n where ${matches('n.hostname')})` +
-    ` or ${alias}.id in (select r.site_id from site_role r where ${matches('r.subject')}))`;
-  return { [raw(condition, [pattern, pattern, pattern, pattern, pattern])]: [] };
+  return {
+    sql:
+      `(${matches(`${alias}.name`)}` +
+      ` or ${matches(`${alias}.owner`)}` +
+      ` or ${matches(`${alias}.hostname_label`)}` +
+      ` or ${alias}.id in (select n.site_id from network_config n where ${matches('n.hostname')})` +
+      ` or ${alias}.id in (select r.site_id from site_role r where ${matches('r.subject')}))`,
+    params: [pattern, pattern, pattern, pattern, pattern],
+  };
 }
 
 /** A text as a LIKE pattern that matches it literally, with `\` as the escape character. */

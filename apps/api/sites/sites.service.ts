@@ -1,9 +1,4 @@
-import {
-  type FilterQuery,
-  type QueryOrderMap,
-  raw,
-  UniqueConstraintViolationException,
-} from '@mikro-orm/core';
+import { type FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
@@ -40,11 +35,8 @@ import {
   RequestSitePayload,
   type RequestSiteResult,
 } from './request-site.payload';
-import { decodeSiteCursor, encodeSiteCursor, type SiteCursor, type SiteOrder } from './site-cursor';
+import { decodeSiteCursor, encodeSiteCursor, type SiteOrder } from './site-cursor';
 import { type SiteFields, toOperationModel, toSiteEventModel, toSiteModel } from './site.mapper';
-
-/** A page row: the site's columns and its production server's, null when it has none. */
-type SiteRowWithNetwork = SiteFields & { production_network: string | null };
 
 /** `hostname ipv4 ipv6` as the page query joins them. */
 function productionNetwork(
@@ -55,7 +47,7 @@ function productionNetwork(
   return { hostname, ipv4, ipv6 };
 }
 import { type SiteConnection, type SiteModel } from './site.model';
-import { siteSearch } from './site-search';
+import { siteCount, siteFromListRow, siteListPage, type SiteListRow } from './site-list-query';
 import { SiteStatusEnum } from './site-status.enum';
 
 interface NormalisedRequest {
@@ -210,7 +202,8 @@ export class SitesService {
 
   /**
    * One page of sites, keyset-paginated in the given order and filtered; whatever the page size,
-   * two statements: the page with each site's production name and addresses, and the total.
+   * one statement: the page with each site's production name and addresses, and the total (a
+   * second statement only for the total when a cursor's page is empty).
    */
   async listSites(options: {
     first: number;
@@ -220,51 +213,52 @@ export class SitesService {
     order: SiteOrder;
   }): Promise<SiteConnection> {
     const { first, order } = options;
-    const em = forkEm(this.orm);
-    // Made twice, for the page and for the count: a search's raw fragment is used up by a query.
-    const matching = (): { $and?: FilterQuery<Site>[] } => {
-      const conditions: FilterQuery<Site>[] = [];
-      if (options.visibleIds !== undefined) conditions.push({ id: { $in: options.visibleIds } });
-      if (options.filter.status?.length) {
-        conditions.push({ status: { $in: options.filter.status } });
-      }
-      if (options.filter.search) {
-        conditions.push(siteSearch(options.filter.search, this.config.database.driver));
-      }
-      return conditions.length ? { $and: conditions } : {};
-    };
-    const where = options.after
-      ? { $and: [matching(), after(decodeSiteCursor(options.after, order))] }
-      : matching();
-    // Plain rows, not managed entities: a read-only page needs no identity map or change
-    // tracking, which cost more than the query itself (sites-list benchmark).
-    // The production server's name and addresses come with each row (its earliest allocation
-    // still held, as in getSite), in one index lookup per row of the page, joined by spaces
-    // (none of them holds one): a round trip and a statement fewer than a second query for the
-    // page's addresses (sites-list benchmark).
-    const production = raw<Site, string>(
-      "(select n.hostname || ' ' || n.ipv4 || ' ' || n.ipv6 from network_config n " +
-        "where n.site_id = s.id and n.state = 'allocated' order by n.allocated_at asc limit 1) " +
-        'as production_network',
-    );
-    const [rows, totalCount] = await Promise.all([
-      em
-        .createQueryBuilder(Site, 's')
-        .select(['*', production])
-        .where(where)
-        .orderBy(orderBy(order))
-        .limit(first + 1)
-        .execute<SiteRowWithNetwork[]>('all'),
-      forkEm(this.orm).count(Site, matching()),
-    ]);
-    const page = rows.slice(0, first);
-    const edges = page.map((site) => ({
-      cursor: encodeSiteCursor({ order, value: sortValue(site, order), id: site.id }),
-      node: toSiteModel(site, productionNetwork(site.production_network)),
+    // The api's ORM is always a SQL one; its connection runs plain statements, logged like any.
+    const connection = (this.orm.em as Em).getConnection();
+    const driver = this.config.database.driver;
+    const filter = { visibleIds: options.visibleIds, ...options.filter };
+    const statement = siteListPage({
+      filter,
+      after: options.after ? decodeSiteCursor(options.after, order) : null,
+      order,
+      limit: first + 1,
+      driver,
+      platform: this.orm.em.getPlatform(),
+    });
+    const rows = await connection.execute<SiteListRow[]>(statement.sql, statement.params, 'all');
+    let totalCount = 0;
+    if (rows[0] !== undefined) {
+      totalCount = Number(rows[0].total_count);
+    } else if (options.after) {
+      // No row after the cursor says nothing of the rows before it.
+      const count = siteCount(filter, driver);
+      const [row] = await connection.execute<{ total: number | string }[]>(
+        count.sql,
+        count.params,
+        'all',
+      );
+      totalCount = Number(row?.total ?? 0);
+    }
+    const page = rows.slice(0, first).map((row) => ({
+      site: siteFromListRow(row),
+      network: productionNetwork(row.production_network),
     }));
+    const cursorOf = (site: SiteFields) =>
+      encodeSiteCursor({ order, value: sortValue(site, order), id: site.id });
+    // An edge's cursor is encoded only if the client asks for it (many ask only for endCursor).
+    const edges = page.map(({ site, network }) => ({
+      get cursor() {
+        return cursorOf(site);
+      },
+      node: toSiteModel(site, network),
+    }));
+    const last = page.at(-1);
     return {
       edges,
-      pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        endCursor: last === undefined ? null : cursorOf(last.site),
+      },
       totalCount,
     };
   }
@@ -471,35 +465,6 @@ export class SitesService {
   }
 }
 
-function orderBy(order: SiteOrder): QueryOrderMap<Site>[] {
-  switch (order) {
-    case 'CREATED_DESC':
-      return [{ createdAt: 'desc' }, { id: 'desc' }];
-    case 'CREATED_ASC':
-      return [{ createdAt: 'asc' }, { id: 'asc' }];
-    case 'NAME_ASC':
-      return [{ name: 'asc' }, { id: 'asc' }];
-  }
-}
-
 function sortValue(site: SiteFields, order: SiteOrder): string {
   return order === 'NAME_ASC' ? site.name : site.createdAt.toISOString();
-}
-
-/** Rows strictly after the cursor in its order (the id breaks ties). */
-function after(cursor: SiteCursor): FilterQuery<Site> {
-  switch (cursor.order) {
-    case 'CREATED_DESC': {
-      const at = new Date(cursor.value);
-      return { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: cursor.id } }] };
-    }
-    case 'CREATED_ASC': {
-      const at = new Date(cursor.value);
-      return { $or: [{ createdAt: { $gt: at } }, { createdAt: at, id: { $gt: cursor.id } }] };
-    }
-    case 'NAME_ASC':
-      return {
-        $or: [{ name: { $gt: cursor.value } }, { name: cursor.value, id: { $gt: cursor.id } }],
-      };
-  }
 }
