@@ -169,12 +169,6 @@ runBenchmark('sites-list', 170_000, async (defer) => {
   );
   const handAlone = await measureCpu(() => runHttpLoad({ ...baselineRequest, ...oneClient }));
 
-  // The page query sorts every site (no index on created_at): what one would change.
-  await baseline.pool.query('create index bench_site_created_at_id on site (created_at, id)');
-  const withIndex = await explainAll(baseline.pool, [
-    graphqlSql.find((sql) => sql.includes('limit'))!,
-  ]);
-
   const row = (run: string, r: LoadResult & { cpuMsPerRequest?: number }) => ({
     run,
     requests: r.requests,
@@ -206,10 +200,6 @@ runBenchmark('sites-list', 170_000, async (defer) => {
       `${statementsPerRequest} SQL statements per request (${statementsUnderLoad.toFixed(2)} under load; ` +
       `target <= ${targets.statementsPerRequest}: ${met.statements ? 'met' : 'NOT met'})`,
   );
-  console.log(
-    `page query with an index on site (created_at, id): ${withIndex[0]!.ms} ms (${withIndex[0]!.plan}), ` +
-      `without: ${explained.graphql.find((e) => e.plan === 'Limit')?.ms} ms`,
-  );
   if (graphql.firstError) console.log(`first graphql error: ${graphql.firstError}`);
   if (hand.firstError) console.log(`first baseline error: ${hand.firstError}`);
   printResult('sites-list', {
@@ -226,7 +216,6 @@ runBenchmark('sites-list', 170_000, async (defer) => {
     statementsPerRequest,
     statementsUnderLoad,
     explained,
-    pageQueryWithIndex: withIndex[0],
     targets,
     met,
   });

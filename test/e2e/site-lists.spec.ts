@@ -20,6 +20,7 @@ interface Page {
       node: {
         name: string;
         status: string;
+        createdAt: string;
         events: { edges: { node: { action: string } }[]; pageInfo: { hasNextPage: boolean } };
         operations: { edges: { node: { kind: string } }[] };
       };
@@ -39,6 +40,7 @@ const listQuery = /* GraphQL */ `
         node {
           name
           status
+          createdAt
           events(first: 3) {
             edges {
               node {
@@ -157,6 +159,13 @@ describe.each(databaseKinds)('site lists on %s', (kind) => {
       for (let i = 0; i < 10; i++) {
         const page = await list({ first: 6, after, orderBy });
         expect(page.totalCount).toBe(25);
+        // Each site's time as seeded: site i at i minutes past midnight on 2026-01-01 (UTC).
+        for (const { node } of page.edges) {
+          const minute = Number(node.name.slice(-2));
+          expect(node.createdAt, node.name).toBe(
+            new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
+          );
+        }
         names.push(...page.edges.map((e) => e.node.name));
         if (!page.pageInfo.hasNextPage) break;
         after = page.pageInfo.endCursor;

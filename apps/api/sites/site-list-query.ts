@@ -36,9 +36,12 @@ export interface SiteListRow {
   billing_reference: string | null;
   /** PostgreSQL: boolean; SQLite: 0 or 1. */
   renews: boolean | number;
-  /** PostgreSQL: Date; SQLite: milliseconds since the epoch, as MikroORM stores them there. */
-  created_at: Date | number;
-  updated_at: Date | number;
+  /**
+   * PostgreSQL: text (MikroORM's connections leave timestamps unparsed); SQLite: milliseconds
+   * since the epoch, as MikroORM stores them there. The platform's parseDate reads both.
+   */
+  created_at: string | number;
+  updated_at: string | number;
   /** `hostname ipv4 ipv6` of the production server, null when it has none. */
   production_network: string | null;
   /** Sites the filter matches, the same on every row (PostgreSQL: a bigint, as text). */
@@ -104,8 +107,8 @@ export function siteCount(filter: SiteListFilter, driver: Database['driver'], al
   return { sql: `select count(*) as total from site ${alias}${where.sql}`, params: where.params };
 }
 
-/** The page's rows as the GraphQL view reads sites, with each row's production network. */
-export function siteFromListRow(row: SiteListRow): SiteFields {
+/** A row of the page as the GraphQL view reads sites. */
+export function siteFromListRow(row: SiteListRow, platform: Platform): SiteFields {
   return {
     id: row.id,
     name: row.name,
@@ -115,8 +118,8 @@ export function siteFromListRow(row: SiteListRow): SiteFields {
     status: row.status as SiteStatus,
     billingReference: row.billing_reference,
     renews: Boolean(row.renews),
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
+    createdAt: platform.parseDate(row.created_at),
+    updatedAt: platform.parseDate(row.updated_at),
   };
 }
 
@@ -161,8 +164,4 @@ function joinConditions(parts: Sql[]): Sql {
     sql: ` where ${parts.map((part) => part.sql).join(' and ')}`,
     params: parts.flatMap((part) => part.params),
   };
-}
-
-function toDate(value: Date | number): Date {
-  return value instanceof Date ? value : new Date(value);
 }

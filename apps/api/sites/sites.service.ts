@@ -217,13 +217,14 @@ export class SitesService {
     const connection = (this.orm.em as Em).getConnection();
     const driver = this.config.database.driver;
     const filter = { visibleIds: options.visibleIds, ...options.filter };
+    const platform = this.orm.em.getPlatform();
     const statement = siteListPage({
       filter,
       after: options.after ? decodeSiteCursor(options.after, order) : null,
       order,
       limit: first + 1,
       driver,
-      platform: this.orm.em.getPlatform(),
+      platform,
     });
     const rows = await connection.execute<SiteListRow[]>(statement.sql, statement.params, 'all');
     let totalCount = 0;
@@ -240,7 +241,7 @@ export class SitesService {
       totalCount = Number(row?.total ?? 0);
     }
     const page = rows.slice(0, first).map((row) => ({
-      site: siteFromListRow(row),
+      site: siteFromListRow(row, platform),
       network: productionNetwork(row.production_network),
     }));
     const cursorOf = (site: SiteFields) =>
