@@ -27,6 +27,8 @@ export interface LoadResult {
   seconds: number;
   perSecond: number;
   latencyMs: ReturnType<typeof summarise>;
+  /** Every measured request's latency (ms), so that several runs can be summarised together. */
+  samples: number[];
 }
 
 async function main(): Promise<void> {
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     seconds,
     perSecond: latencies.length / seconds,
     latencyMs: summarise(latencies),
+    samples: latencies.map((ms) => Math.round(ms * 100) / 100),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

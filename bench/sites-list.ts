@@ -21,6 +21,7 @@ import { type Defer, once, runBenchmark } from './harness';
 import { runHttpLoad } from './http-load';
 import { type LoadResult } from './load-client';
 import { printResult, printTable, ratio } from './report';
+import { summarise } from './stats';
 
 /**
  * The operators' `sites(first: 50)` list over 10,000 sites on PostgreSQL through the GraphQL api,
@@ -32,8 +33,13 @@ const siteCount = 10_000;
 const batchSize = 1_000;
 const pageSize = 50;
 const clients = 32;
-const warmUpMs = 2_000;
-const durationMs = 10_000;
+/**
+ * The two endpoints take turns, `rounds` times each, so that a slower spell of this shared
+ * machine weighs on both alike (one long run after the other moved the ratio by a tenth).
+ */
+const rounds = 4;
+const warmUpMs = 1_500;
+const roundMs = 5_000;
 /** A short run with one client shows the latency of a request that waits for no other. */
 const unloadedMs = 3_000;
 /** The api's ORM pool (knex's default, which MikroORM keeps) is at most 10 connections too. */
@@ -154,14 +160,32 @@ runBenchmark('sites-list', 170_000, async (defer) => {
     ...explained.baseline.map((e) => ({ run: 'baseline', ...e })),
   ]);
 
+  const load = { clients, warmUpMs, durationMs: roundMs };
+  const graphqlRounds: Measured[] = [];
+  const handRounds: Measured[] = [];
   api.logger.statements = 0;
-  const graphql = await measureCpu(() =>
-    runHttpLoad({ ...graphqlRequest, clients, warmUpMs, durationMs, errorMarker: '"errors"' }),
-  );
+  for (let round = 0; round < rounds; round++) {
+    const statementsBefore = api.logger.statements;
+    const g = await measureCpu(() =>
+      runHttpLoad({ ...graphqlRequest, ...load, errorMarker: '"errors"' }),
+    );
+    // Only the GraphQL run sends statements through the api's ORM.
+    if (api.logger.statements === statementsBefore) throw new Error('no statement counted');
+    graphqlRounds.push(g);
+    handRounds.push(await measureCpu(() => runHttpLoad({ ...baselineRequest, ...load })));
+  }
+  const graphql = pool(graphqlRounds);
+  const hand = pool(handRounds);
   const statementsUnderLoad =
     api.logger.statements / Math.max(1, graphql.warmUpRequests + graphql.requests);
-  const hand = await measureCpu(() =>
-    runHttpLoad({ ...baselineRequest, clients, warmUpMs, durationMs }),
+  printTable(
+    'each round (req/s)',
+    graphqlRounds.map((g, i) => ({
+      round: i + 1,
+      graphql: g.perSecond,
+      baseline: handRounds[i]!.perSecond,
+      ratio: ratio(g.perSecond, handRounds[i]!.perSecond),
+    })),
   );
   const oneClient = { clients: 1, warmUpMs: 1_000, durationMs: unloadedMs };
   const graphqlAlone = await measureCpu(() =>
@@ -169,7 +193,7 @@ runBenchmark('sites-list', 170_000, async (defer) => {
   );
   const handAlone = await measureCpu(() => runHttpLoad({ ...baselineRequest, ...oneClient }));
 
-  const row = (run: string, r: LoadResult & { cpuMsPerRequest?: number }) => ({
+  const row = (run: string, r: Measured) => ({
     run,
     requests: r.requests,
     errors: r.errors,
@@ -180,7 +204,7 @@ runBenchmark('sites-list', 170_000, async (defer) => {
     server_cpu_ms_per_request: r.cpuMsPerRequest ?? null,
   });
   printTable(
-    `sites(first: ${pageSize}) over ${siteCount} sites, ${clients} clients for ${durationMs / 1000} s`,
+    `sites(first: ${pageSize}) over ${siteCount} sites: ${clients} clients, ${rounds} rounds of ${roundMs / 1000} s each`,
     [
       row('graphql api', graphql),
       row('node:http + pg', hand),
@@ -207,11 +231,13 @@ runBenchmark('sites-list', 170_000, async (defer) => {
     withNetwork: siteCount / 2,
     pageSize,
     clients,
-    durationMs,
+    rounds,
+    roundMs,
     seedSeconds,
-    graphql,
-    baseline: hand,
-    oneClient: { graphql: graphqlAlone, baseline: handAlone },
+    graphql: withoutSamples(graphql),
+    baseline: withoutSamples(hand),
+    roundRatios: graphqlRounds.map((g, i) => ratio(g.perSecond, handRounds[i]!.perSecond)),
+    oneClient: { graphql: withoutSamples(graphqlAlone), baseline: withoutSamples(handAlone) },
     ratio: throughputRatio,
     statementsPerRequest,
     statementsUnderLoad,
@@ -226,14 +252,41 @@ runBenchmark('sites-list', 170_000, async (defer) => {
  * live in this process and only the one under load is busy, so that is the server's own cost per
  * request, steadier on a shared machine than its throughput (the load client is another process).
  */
-async function measureCpu(
-  load: () => Promise<LoadResult>,
-): Promise<LoadResult & { cpuMsPerRequest: number }> {
+async function measureCpu(load: () => Promise<LoadResult>): Promise<Measured> {
   const before = process.cpuUsage();
   const result = await load();
   const used = process.cpuUsage(before);
   const answered = Math.max(1, result.warmUpRequests + result.requests);
   return { ...result, cpuMsPerRequest: (used.user + used.system) / 1000 / answered };
+}
+
+type Measured = LoadResult & { cpuMsPerRequest: number };
+
+/** Several runs of one endpoint as one: their requests, time and CPU added, latencies pooled. */
+function pool(runs: Measured[]): Measured {
+  const sum = (f: (run: Measured) => number) => runs.reduce((total, run) => total + f(run), 0);
+  const samples = runs.flatMap((run) => run.samples);
+  const requests = sum((run) => run.requests);
+  const seconds = sum((run) => run.seconds);
+  const answered = sum((run) => run.warmUpRequests + run.requests);
+  return {
+    warmUpRequests: sum((run) => run.warmUpRequests),
+    requests,
+    errors: sum((run) => run.errors),
+    firstError: runs.find((run) => run.firstError !== null)?.firstError ?? null,
+    seconds,
+    perSecond: requests / seconds,
+    latencyMs: summarise(samples),
+    samples,
+    cpuMsPerRequest:
+      sum((run) => run.cpuMsPerRequest * (run.warmUpRequests + run.requests)) /
+      Math.max(1, answered),
+  };
+}
+
+/** A result without its raw latencies, for the one JSON line. */
+function withoutSamples({ samples: _samples, ...rest }: Measured): Omit<Measured, 'samples'> {
+  return rest;
 }
 
 interface SitesPage {
