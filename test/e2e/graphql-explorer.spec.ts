@@ -65,6 +65,30 @@ describe('the offline explorer and the security headers', () => {
     expect(html).not.toMatch(/(?:src|href)="(?:[a-z]+:)?\/\//i);
   });
 
+  it.skipIf(skip)(
+    'lets a browser revalidate the explorer, and tags no GraphQL answer',
+    async () => {
+      for (const path of ['/explorer', '/explorer/explorer.js', '/explorer/explorer.css']) {
+        const first = await fetch(`${berth.apiUrl}${path}`);
+        const tag = first.headers.get('etag');
+        expect(tag, path).toMatch(/^"[\w-]{27}"$/);
+        // What a browser sends to revalidate (fetch alone would add `Cache-Control: no-cache`,
+        // which asks for a full answer).
+        const again = await fetch(`${berth.apiUrl}${path}`, {
+          headers: { 'if-none-match': tag!, 'cache-control': 'max-age=0' },
+        });
+        expect(again.status, path).toBe(304);
+      }
+      const answer = await fetch(`${berth.apiUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      // Unauthenticated or not, an answer to a POST is never revalidated: no tag to compute.
+      expect(answer.headers.get('etag')).toBeNull();
+    },
+  );
+
   it.skipIf(skip)('sends a browser that opens /graphql to the explorer', async () => {
     const response = await fetch(`${berth.apiUrl}/graphql`, {
       headers: { accept: browserAccept },
