@@ -201,7 +201,7 @@ runBenchmark('sites-list', 170_000, async (defer) => {
     p50_ms: r.latencyMs.p50,
     p99_ms: r.latencyMs.p99,
     max_ms: r.latencyMs.max,
-    server_cpu_ms_per_request: r.cpuMsPerRequest ?? null,
+    server_cpu_ms_per_request: r.cpuMsPerRequest,
   });
   printTable(
     `sites(first: ${pageSize}) over ${siteCount} sites: ${clients} clients, ${rounds} rounds of ${roundMs / 1000} s each`,

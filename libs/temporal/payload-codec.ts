@@ -54,7 +54,6 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   private readonly keyObjects = new Map<string, KeyObject>();
 
   constructor(keys: CodecKeys) {
-    this.current = { id: keys.current.id, key: createSecretKey(keys.current.key) };
     for (const { id, key } of [keys.current, ...(keys.previous ?? [])]) {
       if (id === '') throw new ValueError('a payload codec key id must not be empty');
       if (key.length !== KEY_BYTES) {
@@ -69,6 +68,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       this.keys.set(id, key);
       this.keyObjects.set(id, createSecretKey(key));
     }
+    this.current = { id: keys.current.id, key: this.keyObjects.get(keys.current.id)! };
   }
 
   // The work is synchronous; the Promise executor turns a throw into the rejection callers expect.

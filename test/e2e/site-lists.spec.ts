@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkEm } from '../../libs/db/orm';
-import { Operation, Site, SiteEvent, SiteRole, type SiteStatus } from '../../libs/domain';
-import { type BerthStack, startBerth } from '../helpers/berth';
+import {
+  NetworkConfig,
+  Operation,
+  Site,
+  SiteEvent,
+  SiteRole,
+  type SiteStatus,
+} from '../../libs/domain';
+import { type BerthStack, type GraphQLResponse, startBerth } from '../helpers/berth';
 import {
   databaseKinds,
   databaseUnavailable,
@@ -278,17 +285,178 @@ describe.each(databaseKinds)('site lists on %s', (kind) => {
   });
 
   it.skipIf(skip)('refuses a cursor whose position is not a time', async () => {
-    const forged = Buffer.from(JSON.stringify(['CREATED_DESC', 'yesterday', 'x'])).toString(
-      'base64url',
-    );
-    const response = await berth.graphql(listQuery, { first: 1, after: forged });
-    expect(response.data).toBeNull();
-    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    // The second is a valid JavaScript time that PostgreSQL cannot store.
+    for (const position of ['yesterday', '+010000-01-01T00:00:00.000Z', '2026-01-01']) {
+      const forged = Buffer.from(JSON.stringify(['CREATED_DESC', position, 'x'])).toString(
+        'base64url',
+      );
+      const response = await berth.graphql(listQuery, { first: 1, after: forged });
+      expect(response.data, position).toBeNull();
+      expect(response.errors?.[0]?.extensions?.code, position).toBe('BAD_USER_INPUT');
+    }
   });
+
+  it.skipIf(skip)(
+    "shows each site's server in use, breaks ties in time by id, and finds odd names",
+    async () => {
+      const bob = { userId: 'bob' };
+      const ids = await seedBob(db);
+      const query = /* GraphQL */ `
+        query Bob($first: Int!, $after: String, $orderBy: SiteOrder, $search: String) {
+          sites(first: $first, after: $after, orderBy: $orderBy, filter: { search: $search }) {
+            totalCount
+            pageInfo {
+              hasNextPage
+              endCursor
+            }
+            edges {
+              node {
+                id
+                name
+                hostname
+                ipv4
+                ipv6
+              }
+            }
+          }
+        }
+      `;
+      interface Node {
+        id: string;
+        name: string;
+        hostname: string | null;
+        ipv4: string | null;
+        ipv6: string | null;
+      }
+      interface Sites {
+        sites: {
+          totalCount: number;
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          edges: { node: Node }[];
+        };
+      }
+      const read = async (orderBy: string) => {
+        const nodes: Node[] = [];
+        let after: string | null = null;
+        for (let i = 0; i < 5; i++) {
+          const response: GraphQLResponse<Sites> = await berth.graphql<Sites>(
+            query,
+            { first: 1, after, orderBy },
+            bob,
+          );
+          const page: Sites['sites'] | undefined = response.data?.sites;
+          if (!page) throw new Error(JSON.stringify(response.errors));
+          nodes.push(...page.edges.map((e) => e.node));
+          if (!page.pageInfo.hasNextPage) break;
+          after = page.pageInfo.endCursor;
+        }
+        return nodes;
+      };
+      // All three were created in the same millisecond: the id decides, one page at a time.
+      const byId = [...ids.all].sort();
+      expect((await read('CREATED_ASC')).map((n) => n.id)).toEqual(byId);
+      expect((await read('CREATED_DESC')).map((n) => n.id)).toEqual([...byId].reverse());
+      const byName = await read('NAME_ASC');
+      expect(byName.map((n) => n.name)).toEqual([...bobNames].sort());
+
+      // The production server is the earliest row still in use, not an earlier released one;
+      // the site itself reads the same.
+      const served = byName.find((n) => n.id === ids.withHeldRow)!;
+      expect(served).toMatchObject({
+        hostname: 'bob-in-use.sites.berth.test',
+        ipv4: '198.51.100.2',
+        ipv6: '2001:db8:b0b::2',
+      });
+      const alone = await berth.graphql<{ site: { hostname: string | null } }>(
+        'query One($id: ID!) { site(id: $id) { hostname } }',
+        { id: ids.withHeldRow },
+        bob,
+      );
+      expect(alone.data?.site.hostname).toBe('bob-in-use.sites.berth.test');
+      expect(byName.find((n) => n.id === ids.withoutServer)).toMatchObject({
+        hostname: null,
+        ipv4: null,
+        ipv6: null,
+      });
+
+      // Each odd character matches itself and nothing else.
+      for (const [search, name] of [
+        ['100%', bobNames[0]],
+        ['_x', bobNames[1]],
+        ["o'?", bobNames[2]],
+        ['\\', bobNames[1]],
+      ] as const) {
+        const response = await berth.graphql<Sites>(query, { first: 5, search }, bob);
+        expect(
+          response.data?.sites.edges.map((e) => e.node.name),
+          `${search}: ${JSON.stringify(response.errors)}`,
+        ).toEqual([name]);
+      }
+    },
+  );
 });
 
 function sqlIn(statements: string[]): string[] {
   return statements.filter((s) => /\b(select|insert|update|delete)\b/i.test(s));
+}
+
+/** Bob's three sites: names with LIKE's and SQL's special characters. */
+const bobNames = ['bob 100% site', 'bob a_x\\ site', "bob o'? site"] as const;
+
+/**
+ * Bob's three sites, created in the same millisecond: one with a released (held) server allocated
+ * before the one it uses now, one with a server, one with none.
+ */
+async function seedBob(db: TestDatabase) {
+  const em = forkEm(db.orm);
+  const createdAt = new Date(Date.UTC(2026, 5, 1));
+  const ids = bobNames.map(() => randomUUID());
+  ids.forEach((id, i) => {
+    const site = new Site({
+      id,
+      name: bobNames[i]!,
+      description: '',
+      owner: 'bob',
+      contactEmail: 'bob@example.org',
+    });
+    site.createdAt = createdAt;
+    em.persist(site);
+    em.persist(
+      new SiteRole({
+        id: randomUUID(),
+        siteId: id,
+        subjectType: 'user',
+        subject: 'bob',
+        role: 'admin',
+        grantedBy: 'bob',
+      }),
+    );
+  });
+  const network = (siteId: string, n: number, name: string, allocatedAt: Date) => {
+    const row = new NetworkConfig({
+      id: randomUUID(),
+      vmId: randomUUID(),
+      siteId,
+      hostNumber: null,
+      hostname: `${name}.sites.berth.test`,
+      ipv4PoolId: 'bob-ipv4',
+      ipv4Offset: n,
+      ipv4: `198.51.100.${n}`,
+      ipv6PoolId: 'bob-ipv6',
+      ipv6Offset: n,
+      ipv6: `2001:db8:b0b::${n}`,
+    });
+    row.allocatedAt = allocatedAt;
+    return row;
+  };
+  const held = network(ids[0]!, 1, 'bob-released', new Date(Date.UTC(2026, 5, 1)));
+  held.state = 'held';
+  held.releasedAt = new Date(Date.UTC(2026, 5, 3));
+  em.persist(held);
+  em.persist(network(ids[0]!, 2, 'bob-in-use', new Date(Date.UTC(2026, 5, 2))));
+  em.persist(network(ids[1]!, 3, 'bob-other', new Date(Date.UTC(2026, 5, 2))));
+  await em.flush();
+  return { all: ids, withHeldRow: ids[0]!, withoutServer: ids[2]! };
 }
 
 /** 25 sites administered by alice (10 disabled), each with 5 events and 3 operations. */

@@ -38,7 +38,9 @@ export function decodeSiteCursor(text: string, order: SiteOrder): SiteCursor {
   ]);
 }
 
+/** As toISOString writes a time of years 0000-9999 (PostgreSQL refuses wider ones). */
 function isIsoTime(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(text)) return false;
   const time = new Date(text);
   return !Number.isNaN(time.getTime()) && time.toISOString() === text;
 }

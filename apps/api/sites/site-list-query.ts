@@ -4,12 +4,14 @@ import { type SiteStatus } from '../../../libs/domain';
 import { type SiteCursor, type SiteOrder } from './site-cursor';
 import { type SiteFields } from './site.mapper';
 import { siteSearchSql } from './site-search';
+import { type Sql } from './sql';
 
 /**
  * The `sites` list as one SQL statement written out, the api's busiest read: building it with the
  * ORM's query builder and mapping its rows cost the api more than the database spent answering
- * (sites-list benchmark). Plain SQL that PostgreSQL and SQLite both accept, `?` placeholders
- * (knex numbers them for PostgreSQL), every value a parameter.
+ * (sites-list benchmark). Plain SQL that PostgreSQL and SQLite both accept, with a `?` for every
+ * value: MikroORM's connection writes each value into the text escaped for the database (as it
+ * does for its own queries), so no input is ever read as SQL.
  */
 
 /** What a list is narrowed to: the sites the caller may see, statuses, a search text. */
@@ -18,11 +20,6 @@ export interface SiteListFilter {
   visibleIds: string[] | undefined;
   status?: SiteStatus[] | undefined;
   search?: string | undefined;
-}
-
-export interface Sql {
-  sql: string;
-  params: unknown[];
 }
 
 /** A row of the page statement, as either database returns it. */
@@ -62,8 +59,9 @@ const columns = [
 ];
 
 /**
- * The production server's name and addresses: its earliest allocation still held (as getSite
- * reads it), in one index lookup per row of the page, joined by spaces (none of them holds one).
+ * The production server's name and addresses: the site's earliest allocation still in use (as
+ * getSite reads it; a released server's held row is not one), in one index lookup per row of the
+ * page, joined by spaces (none of them holds one).
  */
 const productionNetwork =
   "(select n.hostname || ' ' || n.ipv4 || ' ' || n.ipv6 from network_config n " +
@@ -107,9 +105,12 @@ export function siteCount(filter: SiteListFilter, driver: Database['driver'], al
   return { sql: `select count(*) as total from site ${alias}${where.sql}`, params: where.params };
 }
 
-/** A row of the page as the GraphQL view reads sites. */
-export function siteFromListRow(row: SiteListRow, platform: Platform): SiteFields {
-  return {
+/** A row of the page as the GraphQL view reads sites, and its production server's network. */
+export function siteFromListRow(
+  row: SiteListRow,
+  platform: Platform,
+): { site: SiteFields; network: ProductionNetwork | undefined } {
+  const site: SiteFields = {
     id: row.id,
     name: row.name,
     description: row.description,
@@ -121,6 +122,20 @@ export function siteFromListRow(row: SiteListRow, platform: Platform): SiteField
     createdAt: platform.parseDate(row.created_at),
     updatedAt: platform.parseDate(row.updated_at),
   };
+  return { site, network: productionNetworkOf(row.production_network) };
+}
+
+export interface ProductionNetwork {
+  hostname: string;
+  ipv4: string;
+  ipv6: string;
+}
+
+/** `hostname ipv4 ipv6` as the page statement joins them. */
+function productionNetworkOf(joined: string | null): ProductionNetwork | undefined {
+  if (joined === null) return undefined;
+  const [hostname = '', ipv4 = '', ipv6 = ''] = joined.split(' ');
+  return { hostname, ipv4, ipv6 };
 }
 
 function conditions(filter: SiteListFilter, driver: Database['driver'], alias: string): Sql[] {

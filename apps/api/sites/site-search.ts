@@ -1,5 +1,5 @@
 import { type Database } from '../../../libs/db/orm';
-import { type Sql } from './site-list-query';
+import { type Sql } from './sql';
 
 /**
  * Sites a search text finds: those whose name, requested host name label, owner, server host name

@@ -38,14 +38,6 @@ import {
 import { decodeSiteCursor, encodeSiteCursor, type SiteOrder } from './site-cursor';
 import { type SiteFields, toOperationModel, toSiteEventModel, toSiteModel } from './site.mapper';
 
-/** `hostname ipv4 ipv6` as the page query joins them. */
-function productionNetwork(
-  joined: string | null,
-): { hostname: string; ipv4: string; ipv6: string } | undefined {
-  if (joined === null) return undefined;
-  const [hostname = '', ipv4 = '', ipv6 = ''] = joined.split(' ');
-  return { hostname, ipv4, ipv6 };
-}
 import { type SiteConnection, type SiteModel } from './site.model';
 import { siteCount, siteFromListRow, siteListPage, type SiteListRow } from './site-list-query';
 import { SiteStatusEnum } from './site-status.enum';
@@ -173,9 +165,11 @@ export class SitesService {
     const em = forkEm(this.orm);
     const site = await em.findOne(Site, { id });
     if (!site) return null;
+    // The production server: the earliest allocation still in use (a released server's row is
+    // held, not in use, whenever it was allocated).
     const network = await em.findOne(
       NetworkConfig,
-      { siteId: id },
+      { siteId: id, state: 'allocated' },
       { orderBy: { allocatedAt: 'asc' } },
     );
     return toSiteModel(site, network ?? undefined);
@@ -188,10 +182,10 @@ export class SitesService {
       const em = forkEm(this.orm);
       const sites = await em.find(Site, { id: { $in: some } });
       if (sites.length === 0) continue;
-      // Earliest allocation last, so it is the one kept (as in getSite).
+      // Earliest allocation in use last, so it is the one kept (as in getSite).
       const networks = await em.find(
         NetworkConfig,
-        { siteId: { $in: sites.map((site) => site.id) } },
+        { siteId: { $in: sites.map((site) => site.id) }, state: 'allocated' },
         { orderBy: { allocatedAt: 'desc' } },
       );
       const bySite = new Map(networks.map((network) => [network.siteId, network]));
@@ -213,10 +207,11 @@ export class SitesService {
     order: SiteOrder;
   }): Promise<SiteConnection> {
     const { first, order } = options;
-    // The api's ORM is always a SQL one; its connection runs plain statements, logged like any.
-    const connection = (this.orm.em as Em).getConnection();
+    // Its connection runs plain statements, logged like any other.
+    const connection = forkEm(this.orm).getConnection();
     const driver = this.config.database.driver;
-    const filter = { visibleIds: options.visibleIds, ...options.filter };
+    // The caller's visible sites last: no filter field can widen them.
+    const filter = { ...options.filter, visibleIds: options.visibleIds };
     const platform = this.orm.em.getPlatform();
     const statement = siteListPage({
       filter,
@@ -240,10 +235,7 @@ export class SitesService {
       );
       totalCount = Number(row?.total ?? 0);
     }
-    const page = rows.slice(0, first).map((row) => ({
-      site: siteFromListRow(row, platform),
-      network: productionNetwork(row.production_network),
-    }));
+    const page = rows.slice(0, first).map((row) => siteFromListRow(row, platform));
     const cursorOf = (site: SiteFields) =>
       encodeSiteCursor({ order, value: sortValue(site, order), id: site.id });
     // An edge's cursor is encoded only if the client asks for it (many ask only for endCursor).
