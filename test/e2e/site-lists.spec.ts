@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forkEm } from '../../libs/db/orm';
+import { type Em, forkEm } from '../../libs/db/orm';
 import {
   NetworkConfig,
   Operation,
@@ -400,6 +400,30 @@ function sqlIn(statements: string[]): string[] {
   return statements.filter((s) => /\b(select|insert|update|delete)\b/i.test(s));
 }
 
+/** A site the user owns and administers, created at the given time (persisted, not flushed). */
+function persistSite(em: Em, user: string, name: string, createdAt: Date): Site {
+  const site = new Site({
+    id: randomUUID(),
+    name,
+    description: '',
+    owner: user,
+    contactEmail: `${user}@example.org`,
+  });
+  site.createdAt = createdAt;
+  em.persist(site);
+  em.persist(
+    new SiteRole({
+      id: randomUUID(),
+      siteId: site.id,
+      subjectType: 'user',
+      subject: user,
+      role: 'admin',
+      grantedBy: user,
+    }),
+  );
+  return site;
+}
+
 /** Bob's three sites: names with LIKE's and SQL's special characters. */
 const bobNames = ['bob 100% site', 'bob a_x\\ site', "bob o'? site"] as const;
 
@@ -410,28 +434,7 @@ const bobNames = ['bob 100% site', 'bob a_x\\ site', "bob o'? site"] as const;
 async function seedBob(db: TestDatabase) {
   const em = forkEm(db.orm);
   const createdAt = new Date(Date.UTC(2026, 5, 1));
-  const ids = bobNames.map(() => randomUUID());
-  ids.forEach((id, i) => {
-    const site = new Site({
-      id,
-      name: bobNames[i]!,
-      description: '',
-      owner: 'bob',
-      contactEmail: 'bob@example.org',
-    });
-    site.createdAt = createdAt;
-    em.persist(site);
-    em.persist(
-      new SiteRole({
-        id: randomUUID(),
-        siteId: id,
-        subjectType: 'user',
-        subject: 'bob',
-        role: 'admin',
-        grantedBy: 'bob',
-      }),
-    );
-  });
+  const ids = bobNames.map((name) => persistSite(em, 'bob', name, createdAt).id);
   const network = (siteId: string, n: number, name: string, allocatedAt: Date) => {
     const row = new NetworkConfig({
       id: randomUUID(),
@@ -463,27 +466,10 @@ async function seedBob(db: TestDatabase) {
 async function seed(db: TestDatabase, prefix: string): Promise<void> {
   const em = forkEm(db.orm);
   for (let i = 0; i < 25; i++) {
-    const id = randomUUID();
-    const site = new Site({
-      id,
-      name: `${prefix}-site-${String(i).padStart(2, '0')}`,
-      description: '',
-      owner: 'alice',
-      contactEmail: 'alice@example.org',
-    });
+    const name = `${prefix}-site-${String(i).padStart(2, '0')}`;
+    const site = persistSite(em, 'alice', name, new Date(Date.UTC(2026, 0, 1, 0, i)));
     site.status = (i < 10 ? 'disabled' : 'ready') satisfies SiteStatus;
-    site.createdAt = new Date(Date.UTC(2026, 0, 1, 0, i));
-    em.persist(site);
-    em.persist(
-      new SiteRole({
-        id: randomUUID(),
-        siteId: id,
-        subjectType: 'user',
-        subject: 'alice',
-        role: 'admin',
-        grantedBy: 'alice',
-      }),
-    );
+    const id = site.id;
     for (let e = 0; e < 5; e++) {
       em.persist(new SiteEvent({ siteId: id, actor: 'system', action: `seed.${e}`, summary: '' }));
     }
