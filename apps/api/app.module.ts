@@ -1,5 +1,5 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { type ApolloDriverConfig } from '@nestjs/apollo';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { type Client } from '@temporalio/client';
@@ -20,6 +20,7 @@ import { DomainsModule } from './domains/domains.module';
 import { EdgeModule } from './edge/edge.module';
 import { InventoryModule } from './inventory/inventory.module';
 import { ExplorerModule } from './explorer/explorer.module';
+import { BerthApolloDriver } from './graphql/apollo-driver';
 import { formatGraphQLError } from './graphql/graphql-errors';
 import { queryLimitsPlugin } from './graphql/query-limits.plugin';
 import { queryLimitRules } from './graphql/query-limits.rules';
@@ -111,7 +112,7 @@ export class AppModule {
         // After the headers (so its 429s and preflights carry them), before every route.
         EdgeModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
-          driver: ApolloDriver,
+          driver: BerthApolloDriver,
           path: '/graphql',
           autoSchemaFile: true,
           sortSchema: true,

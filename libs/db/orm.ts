@@ -77,3 +77,12 @@ export async function migrate(orm: Orm): Promise<void> {
 export function forkEm(orm: Orm): Em {
   return orm.em.fork() as Em;
 }
+
+/**
+ * The SQL connection, for plain statements that need no unit of work (no fork of the entity
+ * manager, which a busy read would otherwise pay on every request). Statements are logged as the
+ * ORM's own are.
+ */
+export function sqlConnection(orm: Orm): ReturnType<Em['getConnection']> {
+  return (orm.em as Em).getConnection();
+}

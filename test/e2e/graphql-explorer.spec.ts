@@ -113,6 +113,72 @@ describe('the offline explorer and the security headers', () => {
     expect(await response.json()).toEqual({ data: { sites: { totalCount: 0 } } });
   });
 
+  it.skipIf(skip)(
+    'answers GraphQL over HTTP as Apollo does: POST, GET, and what it refuses',
+    async () => {
+      const authorization = `Bearer ${berth.token({ userId: 'alice' })}`;
+      const post = await fetch(`${berth.apiUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body: JSON.stringify({
+          query: 'query Q($n: Int!) { sites(first: $n) { totalCount } }',
+          variables: { n: 3 },
+        }),
+      });
+      const postBody = await post.text();
+      expect(post.status).toBe(200);
+      expect(post.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(post.headers.get('content-length')).toBe(String(Buffer.byteLength(postBody)));
+      expect(JSON.parse(postBody)).toEqual({ data: { sites: { totalCount: 0 } } });
+
+      // A GET carries the operation in its query string (and, against CSRF, a preflight header).
+      const query = new URLSearchParams({
+        query: 'query Q($n: Int!) { sites(first: $n) { totalCount } }',
+        variables: JSON.stringify({ n: 2 }),
+      }).toString();
+      const get = await fetch(`${berth.apiUrl}/graphql?${query}`, {
+        headers: { authorization, 'apollo-require-preflight': 'true' },
+      });
+      expect(get.status).toBe(200);
+      expect(await get.json()).toEqual({ data: { sites: { totalCount: 0 } } });
+
+      const refused = {
+        getWithoutQuery: await fetch(`${berth.apiUrl}/graphql?`, {
+          headers: {
+            authorization,
+            'apollo-require-preflight': 'true',
+            accept: 'application/json',
+          },
+        }),
+        getWithoutPreflight: await fetch(`${berth.apiUrl}/graphql?${query}`, {
+          headers: { authorization, accept: 'application/json' },
+        }),
+        mutationByGet: await fetch(
+          `${berth.apiUrl}/graphql?${new URLSearchParams({ query: 'mutation { __typename }' }).toString()}`,
+          { headers: { authorization, 'apollo-require-preflight': 'true' } },
+        ),
+        brokenJson: await fetch(`${berth.apiUrl}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: '{"query": ',
+        }),
+        noBody: await fetch(`${berth.apiUrl}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+        }),
+      };
+      expect(
+        Object.fromEntries(Object.entries(refused).map(([what, r]) => [what, r.status])),
+      ).toEqual({
+        getWithoutQuery: 400,
+        getWithoutPreflight: 400,
+        mutationByGet: 405,
+        brokenJson: 400,
+        noBody: 400,
+      });
+    },
+  );
+
   it.skipIf(skip)('puts the security headers on every kind of response', async () => {
     const responses = {
       graphql: await fetch(`${berth.apiUrl}/graphql`, {

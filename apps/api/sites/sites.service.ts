@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import { type BerthConfig } from '../../../libs/config';
-import { type Em, type Orm, forkEm } from '../../../libs/db/orm';
+import { type Em, type Orm, forkEm, sqlConnection } from '../../../libs/db/orm';
 import {
   NetworkConfig,
   Operation,
@@ -207,8 +207,9 @@ export class SitesService {
     order: SiteOrder;
   }): Promise<SiteConnection> {
     const { first, order } = options;
-    // Its connection runs plain statements, logged like any other.
-    const connection = forkEm(this.orm).getConnection();
+    // No fork of the entity manager: a plain statement needs none, and a fork per request was 3% of
+    // the list's CPU.
+    const connection = sqlConnection(this.orm);
     const driver = this.config.database.driver;
     // The caller's visible sites last: no filter field can widen them.
     const filter = { ...options.filter, visibleIds: options.visibleIds };
