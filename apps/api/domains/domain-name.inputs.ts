@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
 import { IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { maxRejectionReasonLength } from '../../../libs/domain';
+import { RepeatedArgs } from '../graphql/validation.pipe';
 
 @InputType('ApproveDomainNameInput')
 export class ApproveDomainNameInput {
@@ -26,6 +27,7 @@ export class RejectDomainNameInput {
 }
 
 @ArgsType()
+@RepeatedArgs()
 export class PendingDomainNamesArgs {
   @Field(() => Int, { defaultValue: 50, description: '1 to 200' })
   @Min(1)

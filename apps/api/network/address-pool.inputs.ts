@@ -16,6 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { maxReservedRanges } from '../../../libs/network/pools';
+import { RepeatedArgs } from '../graphql/validation.pipe';
 
 /**
  * For a change's fields that have no "none": absent leaves the value as it is, and null is refused
@@ -125,6 +126,7 @@ export class DeleteAddressPoolInput {
 }
 
 @ArgsType()
+@RepeatedArgs()
 export class AddressPoolsArgs {
   @Field(() => AddressFamilyEnum, { nullable: true, description: 'Only pools of this family' })
   @IsOptional()

@@ -11,6 +11,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { NotificationKindEnum, NotificationStatusEnum } from './notification.model';
+import { RepeatedArgs } from '../graphql/validation.pipe';
 
 @InputType('NotificationFilterInput')
 export class NotificationFilterInput {
@@ -31,6 +32,7 @@ export class NotificationFilterInput {
 }
 
 @ArgsType()
+@RepeatedArgs()
 export class NotificationsArgs {
   @Field(() => Int, { defaultValue: 50, description: '1 to 200' })
   @Min(1)

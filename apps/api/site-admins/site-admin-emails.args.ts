@@ -2,6 +2,7 @@ import { ArgsType, Field } from '@nestjs/graphql';
 import { ArrayMaxSize, IsEnum, IsIn, IsOptional } from 'class-validator';
 import { type SiteStatus, siteStatuses } from '../../../libs/domain';
 import { SiteStatusEnum } from '../sites/site-status.enum';
+import { RepeatedArgs } from '../graphql/validation.pipe';
 
 /** Sites whose admins can still be written to about them: every site not cancelled or deleted. */
 export const liveSiteStatuses: readonly SiteStatus[] = siteStatuses.filter(
@@ -9,6 +10,7 @@ export const liveSiteStatuses: readonly SiteStatus[] = siteStatuses.filter(
 );
 
 @ArgsType()
+@RepeatedArgs()
 export class SiteAdminEmailsArgs {
   @Field(() => [SiteStatusEnum], {
     nullable: true,

@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
 import { IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { maxSiteNoteLength } from '../../../libs/domain';
+import { RepeatedArgs } from '../graphql/validation.pipe';
 
 @InputType('AddSiteNoteInput')
 export class AddSiteNoteInput {
@@ -30,6 +31,7 @@ export class DeleteSiteNoteInput {
 }
 
 @ArgsType()
+@RepeatedArgs()
 export class SiteNotesArgs {
   @Field(() => Int, { defaultValue: 50, description: 'The newest this many notes, 1 to 200' })
   @Min(1)

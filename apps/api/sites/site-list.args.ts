@@ -15,6 +15,7 @@ import { Type } from 'class-transformer';
 import { OperationStatusEnum } from '../operations/operation.model';
 import { type SiteOrder } from './site-cursor';
 import { SiteStatusEnum } from './site-status.enum';
+import { RepeatedArgs } from '../graphql/validation.pipe';
 
 export enum SiteOrderEnum {
   CREATED_DESC = 'CREATED_DESC',
@@ -53,6 +54,7 @@ export class SiteFilterInput {
 }
 
 @ArgsType()
+@RepeatedArgs()
 export class SitesArgs {
   @Field(() => Int, { defaultValue: 20, description: '1 to 100' })
   @Min(1)
@@ -77,6 +79,7 @@ export class SitesArgs {
 }
 
 @ArgsType()
+@RepeatedArgs()
 export class ChildPageArgs {
   @Field(() => Int, { defaultValue: 50, description: '1 to 200' })
   @Min(1)
@@ -91,6 +94,7 @@ export class ChildPageArgs {
 }
 
 @ArgsType()
+@RepeatedArgs()
 export class SiteEventsArgs extends ChildPageArgs {
   @Field(() => [String], {
     nullable: true,
@@ -107,6 +111,7 @@ export class SiteEventsArgs extends ChildPageArgs {
 }
 
 @ArgsType()
+@RepeatedArgs()
 export class SiteOperationsArgs extends ChildPageArgs {
   @Field(() => [OperationStatusEnum], { nullable: true, description: 'Only these statuses' })
   @IsOptional()

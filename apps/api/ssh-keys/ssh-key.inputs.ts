@@ -2,6 +2,7 @@ import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateBy } from 'class-validator';
 import { commentProblem, maxUserKeyBytes } from '../../../activities/keys/user-keys';
 import { directoryNamePattern } from '../../../libs/auth/principal';
+import { RepeatedArgs } from '../graphql/validation.pipe';
 
 const userMessage = 'user must be a directory uid: lower-case letters, digits, ., _ or -';
 
@@ -58,6 +59,7 @@ export class RemoveSshKeyInput {
 }
 
 @ArgsType()
+@RepeatedArgs()
 export class SshKeysArgs {
   @Field(() => String, {
     nullable: true,

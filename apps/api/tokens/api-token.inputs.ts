@@ -17,6 +17,7 @@ import {
 } from 'class-validator';
 import { directoryNamePattern } from '../../../libs/auth/principal';
 import { ApiTokenScopeEnum } from './api-token.model';
+import { RepeatedArgs } from '../graphql/validation.pipe';
 
 /** More sites than this in one token is a sign it should be an operator's, or several tokens. */
 export const maxApiTokenSites = 100;
@@ -67,6 +68,7 @@ export class RevokeApiTokenInput {
 }
 
 @ArgsType()
+@RepeatedArgs()
 export class ApiTokensArgs {
   @Field(() => Int, { defaultValue: 20, description: '1 to 100' })
   @Min(1)
