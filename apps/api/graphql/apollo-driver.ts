@@ -5,8 +5,6 @@ import { Injectable } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { type NextFunction, type Request, type Response } from 'express';
 import { type Server as HttpServer } from 'node:http';
-import { type GraphQLSchema } from 'graphql';
-import { CompiledExecutor } from './compiled-executor';
 
 /** What the api's GraphQL context function is given for an HTTP request. */
 type HttpContext = (request: { req: Request; res: Response }) => Promise<BaseContext>;
@@ -34,13 +32,10 @@ export class BerthApolloDriver extends ApolloDriver {
     const drain = ApolloServerPluginDrainHttpServer({ httpServer });
     preStartHook?.();
     // As Nest's driver does: its options (the schema among them) are Apollo's, plus its own.
-    const { schema, ...rest } = options as ApolloDriverConfig & { schema: GraphQLSchema };
     const server = new ApolloServer<BaseContext>({
-      ...rest,
-      // Apollo's hook for an executor of its own (Nest's schema, run compiled).
-      gateway: new CompiledExecutor(schema).gateway(),
+      ...(options as ConstructorParameters<typeof ApolloServer<BaseContext>>[0]),
       plugins: [...(options.plugins ?? []), drain],
-    } as ConstructorParameters<typeof ApolloServer<BaseContext>>[0]);
+    });
     await server.start();
     httpAdapter.use(path, graphqlHandler(server, options.context as HttpContext));
     this.apolloServer = server;
