@@ -142,6 +142,14 @@ describe('the offline explorer and the security headers', () => {
       expect(get.status).toBe(200);
       expect(await get.json()).toEqual({ data: { sites: { totalCount: 0 } } });
 
+      // A HEAD gets the headers of the answer a GET would get, its length included.
+      const head = await fetch(`${berth.apiUrl}/graphql?${query}`, {
+        method: 'HEAD',
+        headers: { authorization, 'apollo-require-preflight': 'true' },
+      });
+      expect(head.headers.get('content-length')).toMatch(/^[1-9]\d*$/);
+      expect(await head.text()).toBe('');
+
       const refused = {
         getWithoutQuery: await fetch(`${berth.apiUrl}/graphql?`, {
           headers: {

@@ -60,11 +60,13 @@ export function graphqlHandler(server: ApolloServer<BaseContext>, context: HttpC
       .then(async (answer) => {
         for (const [key, value] of answer.headers) res.setHeader(key, value);
         res.statusCode = answer.status ?? 200;
-        // Node sets Content-Length for a body given whole to end(), and sends none to a HEAD.
         if (answer.body.kind === 'complete') {
+          // As res.send did: the length always, a HEAD included (Node sends a HEAD no body).
+          res.setHeader('content-length', Buffer.byteLength(answer.body.string));
           res.end(answer.body.string);
           return;
         }
+        // Incremental delivery, which Berth's schema does not use (no @defer or @stream).
         for await (const chunk of answer.body.asyncIterator) res.write(chunk);
         res.end();
       })
@@ -74,8 +76,7 @@ export function graphqlHandler(server: ApolloServer<BaseContext>, context: HttpC
 
 function headerMapOf(headers: Request['headers']): HeaderMap {
   const map = new HeaderMap();
-  for (const key in headers) {
-    const value = headers[key];
+  for (const [key, value] of Object.entries(headers)) {
     if (value !== undefined) map.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
   return map;

@@ -50,11 +50,16 @@ class BerthValidationPipe extends ValidationPipe {
     if (key.length > repeatedArgsLimits.jsonLength) return super.transform(value, metadata);
     let known = this.accepted.get(metatype);
     const hit = known?.get(key);
-    if (hit !== undefined) return hit;
+    if (known && hit !== undefined) {
+      // Moved to the end, so the values least recently asked for are the ones that make room.
+      known.delete(key);
+      known.set(key, hit);
+      return hit;
+    }
     // A refused value throws here and is not remembered.
     const instance: unknown = deepFreeze(await super.transform(value, metadata));
     if (!known) this.accepted.set(metatype, (known = new Map<string, unknown>()));
-    // The oldest value makes room: a Map iterates in insertion order.
+    // The value least recently asked for makes room: a Map iterates in insertion order.
     if (known.size >= repeatedArgsLimits.values) known.delete(known.keys().next().value!);
     known.set(key, instance);
     return instance;

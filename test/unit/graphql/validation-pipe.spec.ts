@@ -18,6 +18,10 @@ class PageArgs {
   @IsString()
   @MaxLength(5_000)
   after?: string;
+
+  @IsOptional()
+  @IsString({ each: true })
+  tags?: string[];
 }
 
 @RepeatedArgs()
@@ -56,6 +60,8 @@ describe('the validation pipe', () => {
     expect(other).not.toBe(first);
     expect(other).toEqual({ first: 51 });
     expect(Object.isFrozen(first)).toBe(true);
+    const tagged = (await transform(pipe, { first: 1, tags: ['a'] }, RepeatedPageArgs)) as PageArgs;
+    expect(Object.isFrozen(tagged.tags)).toBe(true);
     expect(() => {
       first.first = 7;
     }).toThrow(TypeError);
@@ -86,22 +92,25 @@ describe('the validation pipe', () => {
     }
   });
 
-  it('does not remember long values, and forgets the oldest beyond its limit', async () => {
+  it('does not remember long values, and forgets the least recently asked for beyond its limit', async () => {
     const pipe = createValidationPipe();
     const long = { first: 1, after: 'x'.repeat(repeatedArgsLimits.jsonLength) };
     const longOnce = await transform(pipe, long, RepeatedPageArgs);
     expect(await transform(pipe, long, RepeatedPageArgs)).not.toBe(longOnce);
 
-    const oldest = await transform(pipe, { first: 1, after: 'c0' }, RepeatedPageArgs);
-    for (let i = 1; i < repeatedArgsLimits.values; i++) {
-      await transform(pipe, { first: 1, after: `c${i}` }, RepeatedPageArgs);
+    const page = (i: number) => ({ first: 1, after: `c${i}` });
+    const remembered = [];
+    for (let i = 0; i < repeatedArgsLimits.values; i++) {
+      remembered.push(await transform(pipe, page(i), RepeatedPageArgs));
     }
-    // Still within the limit: remembered.
-    expect(await transform(pipe, { first: 1, after: 'c0' }, RepeatedPageArgs)).toBe(oldest);
+    // Within the limit, all are remembered; asking for c0 again makes c1 the least recent.
+    expect(await transform(pipe, page(0), RepeatedPageArgs)).toBe(remembered[0]);
     await transform(pipe, { first: 1, after: 'one too many' }, RepeatedPageArgs);
-    const afresh = await transform(pipe, { first: 1, after: 'c0' }, RepeatedPageArgs);
-    expect(afresh).not.toBe(oldest);
-    expect(afresh).toEqual(oldest);
+    expect(await transform(pipe, page(0), RepeatedPageArgs)).toBe(remembered[0]);
+    expect(await transform(pipe, page(2), RepeatedPageArgs)).toBe(remembered[2]);
+    const afresh = await transform(pipe, page(1), RepeatedPageArgs);
+    expect(afresh).not.toBe(remembered[1]);
+    expect(afresh).toEqual(remembered[1]);
   });
 
   it('keeps each pipe and each class to its own memory', async () => {
