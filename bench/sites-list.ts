@@ -4,20 +4,19 @@ import { FileDirectory } from '../activities/directory/file/file-directory';
 import 'reflect-metadata';
 import { DefaultLogger, type LogContext, type Platform } from '@mikro-orm/core';
 import { Client, Connection } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { Pool } from 'pg';
 import { createApi } from '../apps/api/api';
 import { isOperator } from '../libs/auth/principal';
 import { mintDevToken, verifyDevToken } from '../libs/auth/dev-token';
 import { type BerthConfig } from '../libs/config';
-import { forkEm, openOrm } from '../libs/db/orm';
-import { NetworkConfig, Site } from '../libs/domain';
+import { openOrm } from '../libs/db/orm';
 import { createLogger } from '../libs/logger';
 import { testConfig } from '../test/helpers/config';
 import { startDatabase, type TestDatabase } from '../test/helpers/databases';
 import { freePort } from '../test/helpers/free-port';
 import { type Defer, once, runBenchmark } from './harness';
+import { seed, seededSites } from './site-seed';
 import { runHttpLoad } from './http-load';
 import { type LoadResult } from './load-client';
 import { printResult, printTable, ratio } from './report';
@@ -29,8 +28,7 @@ import { summarise } from './stats';
  * SQL statements one GraphQL request issues, counted by the ORM's logger.
  */
 
-const siteCount = 10_000;
-const batchSize = 1_000;
+const siteCount = seededSites;
 const pageSize = 50;
 const clients = 32;
 /**
@@ -312,48 +310,6 @@ async function fetchPage(
 }
 
 /** 10,000 READY sites through the ORM, one second apart, half of them with addresses. */
-async function seed(db: TestDatabase): Promise<void> {
-  const base = Date.now() - siteCount * 1000;
-  for (let start = 0; start < siteCount; start += batchSize) {
-    const sites: Site[] = [];
-    const networks: NetworkConfig[] = [];
-    for (let i = start; i < Math.min(siteCount, start + batchSize); i++) {
-      const site = new Site({
-        id: randomUUID(),
-        name: `Bench site ${i}`,
-        description: 'seeded by bench/sites-list.ts',
-        owner: `user${i % 500}`,
-        contactEmail: `user${i % 500}@example.org`,
-      });
-      site.moveTo('installing');
-      site.moveTo('ready');
-      site.createdAt = new Date(base + i * 1000);
-      site.updatedAt = site.createdAt;
-      sites.push(site);
-      if (i % 2 === 0) {
-        networks.push(
-          new NetworkConfig({
-            id: randomUUID(),
-            vmId: randomUUID(),
-            siteId: site.id,
-            hostNumber: i,
-            hostname: `web-${i}.sites.berth.test`,
-            ipv4PoolId: 'bench-ipv4',
-            ipv4Offset: i,
-            ipv4: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-            ipv6PoolId: 'bench-ipv6',
-            ipv6Offset: i,
-            ipv6: `2001:db8:b0::${i.toString(16)}`,
-          }),
-        );
-      }
-    }
-    const em = forkEm(db.orm);
-    await em.insertMany(sites);
-    await em.insertMany(networks);
-  }
-}
-
 /** The api on its own ORM, whose logger counts statements; no Temporal (a list never needs it). */
 async function startApi(db: TestDatabase, defer: Defer) {
   const logger = { current: undefined as CountingLogger | undefined };
