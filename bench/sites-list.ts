@@ -309,7 +309,6 @@ async function fetchPage(
   return { ids: page.edges.map((edge) => edge.node.id), totalCount: page.totalCount };
 }
 
-/** 10,000 READY sites through the ORM, one second apart, half of them with addresses. */
 /** The api on its own ORM, whose logger counts statements; no Temporal (a list never needs it). */
 async function startApi(db: TestDatabase, defer: Defer) {
   const logger = { current: undefined as CountingLogger | undefined };

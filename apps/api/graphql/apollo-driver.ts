@@ -13,7 +13,7 @@ type HttpContext = (request: { req: Request; res: Response }) => Promise<BaseCon
  * Nest's Apollo driver, serving /graphql with the handler below instead of Apollo's Express
  * integration (`@as-integrations/express5`), which runs Node's legacy `url.parse` on every request
  * and answers through Express's `res.send`, which parses the content type Apollo has just set to
- * add the charset it already has. The two were 5% of the api's CPU on a sites list (benchmarked).
+ * add the charset it already has. The two were 5% of the api's CPU on a sites list (profiled).
  * Everything else, the schema, plugins, subscriptions and the Nest hooks, is the driver's.
  */
 @Injectable()
