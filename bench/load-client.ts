@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { summarise } from './stats';
 
 /**
@@ -29,6 +30,42 @@ export interface LoadResult {
   latencyMs: ReturnType<typeof summarise>;
   /** Every measured request's latency (ms), so that several runs can be summarised together. */
   samples: number[];
+  /** Where the machine's CPU went during the measured time (not the warm-up); Linux only. */
+  cpu: CpuWindow | null;
+}
+
+/**
+ * CPU time over the measured time, in milliseconds: the whole machine's (every process, every
+ * core) and this load client's own. With the server's own time, this tells how much of each
+ * request was the server, the load client and the rest (the database), and whether the machine
+ * was the limit (busy / wall near the number of cores).
+ */
+export interface CpuWindow {
+  wallMs: number;
+  cores: number;
+  machineBusyMs: number;
+  clientMs: number;
+}
+
+/** Busy and total CPU time of the whole machine so far (ms), from /proc/stat; null elsewhere. */
+function machineCpu(): { busyMs: number; cores: number } | null {
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return null;
+  }
+  // "cpu  user nice system idle iowait irq softirq steal ...", in clock ticks (100 a second).
+  const ticks = stat.split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = ticks[3]! + ticks[4]!;
+  const total = ticks.slice(0, 8).reduce((sum, x) => sum + x, 0);
+  const cores = stat.split('\n').filter((line) => /^cpu\d/.test(line)).length;
+  return { busyMs: (total - idle) * 10, cores };
+}
+
+function clientCpuMs(): number {
+  const used = process.cpuUsage();
+  return (used.user + used.system) / 1000;
 }
 
 async function main(): Promise<void> {
@@ -69,7 +106,26 @@ async function main(): Promise<void> {
       }
     }
   };
+  // The CPU counters at the start and end of the measured time (timers, not the first and last
+  // request, so that the window is the same length as the one the latencies are counted in).
+  let started: { machine: ReturnType<typeof machineCpu>; client: number; at: number } | undefined;
+  let cpu: CpuWindow | null = null;
+  const snapshot = () => ({ machine: machineCpu(), client: clientCpuMs(), at: performance.now() });
+  const startTimer = setTimeout(() => (started = snapshot()), job.warmUpMs);
+  const endTimer = setTimeout(() => {
+    const ended = snapshot();
+    if (started?.machine && ended.machine) {
+      cpu = {
+        wallMs: ended.at - started.at,
+        cores: ended.machine.cores,
+        machineBusyMs: ended.machine.busyMs - started.machine.busyMs,
+        clientMs: ended.client - started.client,
+      };
+    }
+  }, job.warmUpMs + job.durationMs);
   await Promise.all(Array.from({ length: job.clients }, client));
+  clearTimeout(startTimer);
+  clearTimeout(endTimer);
   const seconds = job.durationMs / 1000;
   const result: LoadResult = {
     warmUpRequests,
@@ -80,6 +136,7 @@ async function main(): Promise<void> {
     perSecond: latencies.length / seconds,
     latencyMs: summarise(latencies),
     samples: latencies.map((ms) => Math.round(ms * 100) / 100),
+    cpu,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

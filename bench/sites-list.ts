@@ -200,6 +200,7 @@ runBenchmark('sites-list', 170_000, async (defer) => {
     p99_ms: r.latencyMs.p99,
     max_ms: r.latencyMs.max,
     server_cpu_ms_per_request: r.cpuMsPerRequest,
+    ...cpuBreakdown(r),
   });
   printTable(
     `sites(first: ${pageSize}) over ${siteCount} sites: ${clients} clients, ${rounds} rounds of ${roundMs / 1000} s each`,
@@ -279,6 +280,31 @@ function pool(runs: Measured[]): Measured {
     cpuMsPerRequest:
       sum((run) => run.cpuMsPerRequest * (run.warmUpRequests + run.requests)) /
       Math.max(1, answered),
+    cpu: runs.every((run) => run.cpu)
+      ? {
+          wallMs: sum((run) => run.cpu!.wallMs),
+          cores: runs[0]!.cpu!.cores,
+          machineBusyMs: sum((run) => run.cpu!.machineBusyMs),
+          clientMs: sum((run) => run.cpu!.clientMs),
+        }
+      : null,
+  };
+}
+
+/**
+ * Where one request's CPU went (ms): the server's own, the load client's, and the rest of the
+ * machine's (the database, mostly); and how many of the machine's cores were busy. Near all of
+ * them busy means the machine, not the server alone, set the throughput.
+ */
+function cpuBreakdown(run: Measured): Record<string, number | string> {
+  if (!run.cpu || run.requests === 0) return {};
+  const { wallMs, cores, machineBusyMs, clientMs } = run.cpu;
+  const server = run.cpuMsPerRequest;
+  const client = clientMs / run.requests;
+  return {
+    client_cpu_ms_per_request: client,
+    rest_cpu_ms_per_request: machineBusyMs / run.requests - server - client,
+    cores_busy: `${(machineBusyMs / wallMs).toFixed(2)} of ${cores}`,
   };
 }
 
