@@ -40,6 +40,12 @@ const warmUpMs = 1_500;
 const roundMs = 5_000;
 /** A short run with one client shows the latency of a request that waits for no other. */
 const unloadedMs = 3_000;
+/**
+ * Fewer clients than `clients`, in short runs, for the latency each endpoint gives as the load
+ * grows: with closed-loop clients the mean wait is clients / throughput, so the client count
+ * at which p99 stays under the target says more than one figure at 32.
+ */
+const sweepClients = [4, 8, 16];
 /** The api's ORM pool (knex's default, which MikroORM keeps) is at most 10 connections too. */
 const baselinePoolSize = 10;
 const targets = { ratio: 0.6, p99Ms: 50, statementsPerRequest: 5 };
@@ -190,6 +196,30 @@ runBenchmark('sites-list', 170_000, async (defer) => {
     runHttpLoad({ ...graphqlRequest, ...oneClient, errorMarker: '"errors"' }),
   );
   const handAlone = await measureCpu(() => runHttpLoad({ ...baselineRequest, ...oneClient }));
+  const sweep = [];
+  for (const count of sweepClients) {
+    const few = { clients: count, warmUpMs: 1_000, durationMs: unloadedMs };
+    const g = await runHttpLoad({ ...graphqlRequest, ...few, errorMarker: '"errors"' });
+    const b = await runHttpLoad({ ...baselineRequest, ...few });
+    sweep.push({
+      clients: count,
+      graphql_per_s: g.perSecond,
+      graphql_p50_ms: g.latencyMs.p50,
+      graphql_p99_ms: g.latencyMs.p99,
+      baseline_per_s: b.perSecond,
+      baseline_p50_ms: b.latencyMs.p50,
+      baseline_p99_ms: b.latencyMs.p99,
+    });
+  }
+  sweep.push({
+    clients,
+    graphql_per_s: graphql.perSecond,
+    graphql_p50_ms: graphql.latencyMs.p50,
+    graphql_p99_ms: graphql.latencyMs.p99,
+    baseline_per_s: hand.perSecond,
+    baseline_p50_ms: hand.latencyMs.p50,
+    baseline_p99_ms: hand.latencyMs.p99,
+  });
 
   const row = (run: string, r: Measured) => ({
     run,
@@ -210,6 +240,10 @@ runBenchmark('sites-list', 170_000, async (defer) => {
       row('graphql api, 1 client', graphqlAlone),
       row('node:http + pg, 1 client', handAlone),
     ],
+  );
+  printTable(
+    `latency as the clients grow (${unloadedMs / 1000} s runs; ${clients}: the rounds above)`,
+    sweep,
   );
   const throughputRatio = ratio(graphql.perSecond, hand.perSecond);
   const met = {
@@ -237,6 +271,7 @@ runBenchmark('sites-list', 170_000, async (defer) => {
     baseline: withoutSamples(hand),
     roundRatios: graphqlRounds.map((g, i) => ratio(g.perSecond, handRounds[i]!.perSecond)),
     oneClient: { graphql: withoutSamples(graphqlAlone), baseline: withoutSamples(handAlone) },
+    sweep,
     ratio: throughputRatio,
     statementsPerRequest,
     statementsUnderLoad,
