@@ -126,26 +126,33 @@ async function main(): Promise<void> {
       }
     }
   };
-  // The CPU counters at the start and end of the measured time (timers, not the first and last
-  // request, so that the window is the same length as the one the latencies are counted in).
-  let started: { machine: ReturnType<typeof machineCpu>; client: number; at: number } | undefined;
-  let cpu: CpuWindow | null = null;
-  const snapshot = () => ({ machine: machineCpu(), client: clientCpuMs(), at: performance.now() });
+  // The CPU counters at the start and end of the measured time: timers, not the first and last
+  // request, so that the window is the one the latencies are counted in. The end is taken when
+  // the clients finish if that comes first (their last check of the time can run before the
+  // timer does, in the same turn of the event loop).
+  type Snapshot = { machine: ReturnType<typeof machineCpu>; client: number; at: number };
+  const snapshot = (): Snapshot => ({
+    machine: machineCpu(),
+    client: clientCpuMs(),
+    at: performance.now(),
+  });
+  let started: Snapshot | undefined;
+  let ended: Snapshot | undefined;
   const startTimer = setTimeout(() => (started = snapshot()), job.warmUpMs);
-  const endTimer = setTimeout(() => {
-    const ended = snapshot();
-    if (started?.machine && ended.machine) {
-      cpu = {
-        wallMs: ended.at - started.at,
-        cores: ended.machine.cores,
-        machineBusyMs: ended.machine.busyMs - started.machine.busyMs,
-        clientMs: ended.client - started.client,
-      };
-    }
-  }, job.warmUpMs + job.durationMs);
+  const endTimer = setTimeout(() => (ended ??= snapshot()), job.warmUpMs + job.durationMs);
   await Promise.all(Array.from({ length: job.clients }, client));
+  ended ??= snapshot();
   clearTimeout(startTimer);
   clearTimeout(endTimer);
+  const cpu: CpuWindow | null =
+    started?.machine && ended.machine
+      ? {
+          wallMs: ended.at - started.at,
+          cores: ended.machine.cores,
+          machineBusyMs: ended.machine.busyMs - started.machine.busyMs,
+          clientMs: ended.client - started.client,
+        }
+      : null;
   const seconds = job.durationMs / 1000;
   const result: LoadResult = {
     warmUpRequests,
