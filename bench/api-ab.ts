@@ -1,10 +1,11 @@
 import { type ChildProcess, execFileSync, fork, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDatabase } from '../test/helpers/databases';
 import { runBenchmark } from './harness';
 import { runHttpLoad } from './http-load';
+import { processCpuMs } from './proc-cpu';
 import { printResult, printTable, ratio } from './report';
 import { seed, seededSites } from './site-seed';
 
@@ -45,9 +46,9 @@ interface Side {
 }
 
 function cpuMs(pid: number): number {
-  // Fields 14 and 15 of /proc/<pid>/stat: user and system time, in clock ticks (100 a second).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const ms = processCpuMs(pid);
+  if (ms === null) throw new Error(`process ${pid} has gone`);
+  return ms;
 }
 
 async function startSide(tree: string, database: unknown): Promise<Side> {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { machineCpu, processCpuMs, processTreeCpuMs } from './proc-cpu';
 import { summarise } from './stats';
 
 /**
@@ -18,6 +18,11 @@ export interface LoadJob {
   durationMs: number;
   /** A response body containing this text counts as an error (GraphQL answers 200 with errors). */
   errorMarker?: string;
+  /**
+   * Processes whose CPU time to read over the measured time: the server's, and the database
+   * server's (PostgreSQL's postmaster, whose backends are its children).
+   */
+  watch?: { serverPid?: number; databasePid?: number };
 }
 
 export interface LoadResult {
@@ -36,32 +41,19 @@ export interface LoadResult {
 }
 
 /**
- * CPU time over the measured time, in milliseconds: the whole machine's (every process, every
- * core) and this load client's own. With the server's own time, this tells how much of each
- * request was the server, the load client and the rest (the database), and whether the machine
- * was the limit (busy / wall near the number of cores).
+ * CPU time over the measured time, in milliseconds: the machine's busy time (every process, every
+ * core), this load client's, and the watched server's and database's (null when not watched or
+ * not readable). What the machine spent beyond those three went to everything else on it: the
+ * kernel's loopback networking between them, and any other process. Busy time near `cores`
+ * times `wallMs` means the machine, not the server alone, set the throughput.
  */
 export interface CpuWindow {
   wallMs: number;
   cores: number;
   machineBusyMs: number;
   clientMs: number;
-}
-
-/** Busy and total CPU time of the whole machine so far (ms), from /proc/stat; null elsewhere. */
-function machineCpu(): { busyMs: number; cores: number } | null {
-  let stat: string;
-  try {
-    stat = readFileSync('/proc/stat', 'utf8');
-  } catch {
-    return null;
-  }
-  // "cpu  user nice system idle iowait irq softirq steal ...", in clock ticks (100 a second).
-  const ticks = stat.split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = ticks[3]! + ticks[4]!;
-  const total = ticks.slice(0, 8).reduce((sum, x) => sum + x, 0);
-  const cores = stat.split('\n').filter((line) => /^cpu\d/.test(line)).length;
-  return { busyMs: (total - idle) * 10, cores };
+  serverMs: number | null;
+  databaseMs: number | null;
 }
 
 function clientCpuMs(): number {
@@ -126,31 +118,41 @@ async function main(): Promise<void> {
       }
     }
   };
-  // The CPU counters at the start and end of the measured time: timers, not the first and last
-  // request, so that the window is the one the latencies are counted in. The end is taken when
-  // the clients finish if that comes first (their last check of the time can run before the
-  // timer does, in the same turn of the event loop).
-  type Snapshot = { machine: ReturnType<typeof machineCpu>; client: number; at: number };
-  const snapshot = (): Snapshot => ({
+  // The CPU counters at the start and end of the measured time, so that the window is the one the
+  // latencies are counted in. The end is taken when the clients finish if that comes first: the
+  // last response can arrive after the window's end and before the timer runs.
+  const snapshot = () => ({
     machine: machineCpu(),
     client: clientCpuMs(),
+    server: job.watch?.serverPid === undefined ? null : processCpuMs(job.watch.serverPid),
+    database: job.watch?.databasePid === undefined ? null : processTreeCpuMs(job.watch.databasePid),
     at: performance.now(),
   });
-  let started: Snapshot | undefined;
-  let ended: Snapshot | undefined;
-  const startTimer = setTimeout(() => (started = snapshot()), job.warmUpMs);
-  const endTimer = setTimeout(() => (ended ??= snapshot()), job.warmUpMs + job.durationMs);
+  let windowStart: ReturnType<typeof snapshot> | undefined;
+  let windowEnd: ReturnType<typeof snapshot> | undefined;
+  const startTimer = setTimeout(
+    () => (windowStart = snapshot()),
+    Math.max(0, warmUpEnds - performance.now()),
+  );
+  const endTimer = setTimeout(
+    () => (windowEnd ??= snapshot()),
+    Math.max(0, ends - performance.now()),
+  );
   await Promise.all(Array.from({ length: job.clients }, client));
-  ended ??= snapshot();
+  windowEnd ??= snapshot();
   clearTimeout(startTimer);
   clearTimeout(endTimer);
+  const difference = (a: number | null | undefined, b: number | null) =>
+    a === null || a === undefined || b === null ? null : b - a;
   const cpu: CpuWindow | null =
-    started?.machine && ended.machine
+    windowStart?.machine && windowEnd.machine
       ? {
-          wallMs: ended.at - started.at,
-          cores: ended.machine.cores,
-          machineBusyMs: ended.machine.busyMs - started.machine.busyMs,
-          clientMs: ended.client - started.client,
+          wallMs: windowEnd.at - windowStart.at,
+          cores: windowEnd.machine.cores,
+          machineBusyMs: windowEnd.machine.busyMs - windowStart.machine.busyMs,
+          clientMs: windowEnd.client - windowStart.client,
+          serverMs: difference(windowStart.server, windowEnd.server),
+          databaseMs: difference(windowStart.database, windowEnd.database),
         }
       : null;
   const seconds = job.durationMs / 1000;
