@@ -142,8 +142,8 @@ async function main(): Promise<void> {
   windowEnd ??= snapshot();
   clearTimeout(startTimer);
   clearTimeout(endTimer);
-  const difference = (a: number | null | undefined, b: number | null) =>
-    a === null || a === undefined || b === null ? null : b - a;
+  const difference = (a: number | null, b: number | null) =>
+    a === null || b === null ? null : b - a;
   const cpu: CpuWindow | null =
     windowStart?.machine && windowEnd.machine
       ? {

@@ -216,25 +216,9 @@ runBenchmark('sites-list', 170_000, async (defer) => {
       b = await runBaseline();
       g = await runGraphql();
     }
-    sweep.push({
-      clients: count,
-      graphql_per_s: g.perSecond,
-      graphql_p50_ms: g.latencyMs.p50,
-      graphql_p99_ms: g.latencyMs.p99,
-      baseline_per_s: b.perSecond,
-      baseline_p50_ms: b.latencyMs.p50,
-      baseline_p99_ms: b.latencyMs.p99,
-    });
+    sweep.push(sweepRow(count, g, b));
   }
-  sweep.push({
-    clients,
-    graphql_per_s: graphql.perSecond,
-    graphql_p50_ms: graphql.latencyMs.p50,
-    graphql_p99_ms: graphql.latencyMs.p99,
-    baseline_per_s: hand.perSecond,
-    baseline_p50_ms: hand.latencyMs.p50,
-    baseline_p99_ms: hand.latencyMs.p99,
-  });
+  sweep.push(sweepRow(clients, graphql, hand));
 
   const row = (run: string, r: LoadResult) => ({
     run,
@@ -299,6 +283,19 @@ runBenchmark('sites-list', 170_000, async (defer) => {
     met,
   });
 });
+
+/** One line of the latency sweep: both endpoints at one client count. */
+function sweepRow(clients: number, graphql: LoadResult, baseline: LoadResult) {
+  return {
+    clients,
+    graphql_per_s: graphql.perSecond,
+    graphql_p50_ms: graphql.latencyMs.p50,
+    graphql_p99_ms: graphql.latencyMs.p99,
+    baseline_per_s: baseline.perSecond,
+    baseline_p50_ms: baseline.latencyMs.p50,
+    baseline_p99_ms: baseline.latencyMs.p99,
+  };
+}
 
 /** Several runs of one endpoint as one: their requests, time and CPU added, latencies pooled. */
 function pool(runs: LoadResult[]): LoadResult {
