@@ -115,8 +115,9 @@ export async function site(input: SiteInput): Promise<void> {
     action: string,
     summary: string,
     finish?: OperationOutcome,
+    actor?: string,
   ) => {
-    await records.transitionSite({ siteId: input.siteId, to, action, summary, finish });
+    await records.transitionSite({ siteId: input.siteId, to, action, summary, finish, actor });
     state.status = to;
     upsertSearchAttributes([{ key: searchAttributes.status, value: to }]);
   };
@@ -531,6 +532,9 @@ export async function site(input: SiteInput): Promise<void> {
       request.operationId === null
         ? undefined
         : ({ operationId: request.operationId, status: 'succeeded' } as const);
+    /** A move this change asks for, audited as its asker's and ending its operation. */
+    const moveAs = (to: SiteStatus, action: string, summary: string) =>
+      moveTo(to, action, summary, finish, request.actor);
     const vmId = state.vmId;
     const power = async (action: 'on' | 'off' | 'reboot' | 'reset') => {
       if (vmId === null) return;
@@ -557,49 +561,43 @@ export async function site(input: SiteInput): Promise<void> {
     switch (change.kind) {
       case 'disable':
         await powerSite('off');
-        await serialised(() =>
-          moveTo('disabled', 'site.disabled', `disabled by ${request.actor}`, finish),
-        );
+        await serialised(() => moveAs('disabled', 'site.disabled', `disabled by ${request.actor}`));
         return;
       case 'enable':
         await powerSite('on');
-        await serialised(() =>
-          moveTo('ready', 'site.enabled', `enabled by ${request.actor}`, finish),
-        );
+        await serialised(() => moveAs('ready', 'site.enabled', `enabled by ${request.actor}`));
         state.configuration.requested = true;
         return;
       case 'suspend':
         await powerSite('off');
-        await records.setSiteFields({ siteId: state.siteId, suspensionReason: change.reason });
+        await records.setSiteFields({
+          siteId: state.siteId,
+          suspensionReason: change.reason,
+          actor: request.actor,
+        });
         await serialised(() =>
-          moveTo(
-            'suspended',
-            'site.suspended',
-            `suspended by ${request.actor}: ${change.reason}`,
-            finish,
-          ),
+          moveAs('suspended', 'site.suspended', `suspended by ${request.actor}: ${change.reason}`),
         );
         return;
       case 'unsuspend':
-        await records.setSiteFields({ siteId: state.siteId, suspensionReason: null });
+        await records.setSiteFields({
+          siteId: state.siteId,
+          suspensionReason: null,
+          actor: request.actor,
+        });
         await serialised(() =>
-          moveTo(
-            'disabled',
-            'site.unsuspended',
-            `unsuspended by ${request.actor}; still disabled`,
-            finish,
-          ),
+          moveAs('disabled', 'site.unsuspended', `unsuspended by ${request.actor}; still disabled`),
         );
         return;
       case 'quarantine':
         await serialised(() =>
-          moveTo('quarantined', 'site.quarantined', `quarantined by ${request.actor}`, finish),
+          moveAs('quarantined', 'site.quarantined', `quarantined by ${request.actor}`),
         );
         state.configuration.requested = true;
         return;
       case 'release-quarantine':
         await serialised(() =>
-          moveTo('ready', 'site.released', `quarantine lifted by ${request.actor}`, finish),
+          moveAs('ready', 'site.released', `quarantine lifted by ${request.actor}`),
         );
         state.configuration.requested = true;
         return;
@@ -611,13 +609,13 @@ export async function site(input: SiteInput): Promise<void> {
         await records.setSiteFields({
           siteId: state.siteId,
           deleteAfter: new Date(state.deleteAfterMs).toISOString(),
+          actor: request.actor,
         });
         await serialised(() =>
-          moveTo(
+          moveAs(
             'cancelled',
             'site.cancelled',
             `cancelled by ${request.actor}; deleted after ${new Date(state.deleteAfterMs!).toISOString()}`,
-            finish,
           ),
         );
         return;
@@ -626,15 +624,14 @@ export async function site(input: SiteInput): Promise<void> {
         const back = state.statusBeforeCancel ?? 'ready';
         state.statusBeforeCancel = null;
         state.deleteAfterMs = null;
-        await records.setSiteFields({ siteId: state.siteId, deleteAfter: null });
+        await records.setSiteFields({
+          siteId: state.siteId,
+          deleteAfter: null,
+          actor: request.actor,
+        });
         if (back === 'ready' || back === 'quarantined') await powerSite('on');
         await serialised(() =>
-          moveTo(
-            back,
-            'site.cancellation-reverted',
-            `cancellation reverted by ${request.actor}`,
-            finish,
-          ),
+          moveAs(back, 'site.cancellation-reverted', `cancellation reverted by ${request.actor}`),
         );
         return;
       }
@@ -648,13 +645,15 @@ export async function site(input: SiteInput): Promise<void> {
         // no name or address outlives it there, and its host keys are forgotten.
         // (Asked after the VM is gone, where histories from before recorded the patch marker.)
         if (vmId !== null) await destroyServer(vmId, () => patched(networkDnsKeysPatch));
-        await serialised(() =>
-          moveTo('deleted', 'site.deleted', `deleted by ${request.actor}`, finish),
-        );
+        await serialised(() => moveAs('deleted', 'site.deleted', `deleted by ${request.actor}`));
         return;
       case 'set-renewal':
         state.renews = change.renews;
-        await records.setSiteFields({ siteId: state.siteId, renews: change.renews });
+        await records.setSiteFields({
+          siteId: state.siteId,
+          renews: change.renews,
+          actor: request.actor,
+        });
         return finishWith('succeeded');
       case 'power-on':
       case 'power-off':

@@ -27,6 +27,8 @@ export interface TransitionSiteInput {
   summary: string;
   /** Ends this operation in the same transaction, so readers never see one without the other. */
   finish?: OperationOutcome;
+  /** Who asked for the change, for the audit log; `system` when no one did. */
+  actor?: string;
 }
 
 export interface OperationOutcome {
@@ -157,6 +159,8 @@ export function createRecordsActivities(deps: { orm: Orm }) {
     renews?: boolean;
     suspensionReason?: string | null;
     deleteAfter?: string | null;
+    /** Who asked for the change, for the audit log; `system` when no one did. */
+    actor?: string;
   }): Promise<void> {
     await forkEm(deps.orm).transactional(async (em) => {
       const site = await em.findOne(Site, input.siteId);
@@ -183,7 +187,9 @@ export function createRecordsActivities(deps: { orm: Orm }) {
         }
       }
       if (changes.length > 0) {
-        await appendOnce(em, event(site.id, 'site.updated', changes.join('; ')));
+        const row = event(site.id, 'site.updated', changes.join('; '));
+        if (input.actor) row.actor = input.actor;
+        await appendOnce(em, row);
       }
     });
   }
@@ -261,7 +267,9 @@ export async function applyTransition(
     if (error instanceof IllegalTransitionError) throw failure('IllegalTransition', error.message);
     throw error;
   }
-  em.persist(event(input.siteId, input.action, input.summary, dedupeSuffix));
+  const row = event(input.siteId, input.action, input.summary, dedupeSuffix);
+  if (input.actor) row.actor = input.actor;
+  em.persist(row);
   // A deleted site's domain names are free for other sites to use.
   if (input.to === 'deleted') await em.nativeDelete(DomainName, { siteId: input.siteId });
   // Only provisioning goes from installing to ready: the site is ready for the first time.

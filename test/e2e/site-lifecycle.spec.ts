@@ -168,20 +168,29 @@ describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
       await statusOf(siteId, 'CANCELLED');
       await finished(await change('revertSiteCancellation', { siteId }, operator));
       await statusOf(siteId, 'DISABLED');
+      await finished(
+        await change('setSiteRenewal', { siteId, renews: false }, undefined, 'SetSiteRenewalInput'),
+      );
 
-      const actions = (
+      // Each event is its asker's: alice's own changes, olivia's as the operator.
+      const audit = (
         await forkEm(db.orm).find(SiteEvent, { siteId }, { orderBy: { id: 'asc' } })
-      ).map((e) => e.action);
-      expect(actions).toEqual(
+      ).map((e) => [e.actor, e.action, e.summary]);
+      expect(audit).toEqual(
         expect.arrayContaining([
-          'vm.power-off',
-          'site.disabled',
-          'vm.power-on',
-          'site.enabled',
-          'site.suspended',
-          'site.unsuspended',
-          'site.cancelled',
-          'site.cancellation-reverted',
+          ['alice', 'vm.power-off', 'power off'],
+          ['alice', 'site.disabled', 'disabled by alice'],
+          ['alice', 'vm.power-on', 'power on'],
+          ['alice', 'site.enabled', 'enabled by alice'],
+          ['olivia', 'site.updated', 'suspension reason set'],
+          ['olivia', 'site.suspended', 'suspended by olivia: abuse report'],
+          ['olivia', 'site.updated', 'suspension reason cleared'],
+          ['olivia', 'site.unsuspended', 'unsuspended by olivia; still disabled'],
+          ['alice', 'site.cancelled', expect.stringMatching(/^cancelled by alice; deleted after /)],
+          ['alice', 'site.updated', expect.stringMatching(/^deletion due /)],
+          ['olivia', 'site.updated', 'deletion called off'],
+          ['olivia', 'site.cancellation-reverted', 'cancellation reverted by olivia'],
+          ['alice', 'site.updated', 'will not renew'],
         ]),
       );
 
