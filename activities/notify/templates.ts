@@ -1,4 +1,4 @@
-import { type NotificationKind } from '../../libs/domain';
+import { maxRejectionReasonLength, type NotificationKind } from '../../libs/domain';
 
 /** A date as the templates print it, in UTC: `2026-12-05 14:30 UTC`. */
 type When = Date | string;
@@ -23,6 +23,7 @@ export interface NotificationParams {
   'certificate-expiry': { siteName: string; names: string[]; expiresAt: When };
   'domain-approval-needed': { siteName: string; domain: string; requestedBy: string };
   'domain-approval-given': { siteName: string; domain: string; approvedBy: string };
+  'domain-rejected': { siteName: string; domain: string; rejectedBy: string; reason: string };
   'host-failover': { siteName: string; from: string; to: string };
 }
 
@@ -91,6 +92,16 @@ const templates: { [K in NotificationKind]: Template<K> } = {
         "the name's DNS records at the site's server if that has not been done.",
     ],
   },
+  'domain-rejected': {
+    subject: (p) => `${value(p.domain)} was not approved for ${value(p.siteName)}`,
+    body: (p) => [
+      `${value(p.rejectedBy)} did not approve the domain name ${value(p.domain)} for ` +
+        `${value(p.siteName)}, so the site will not answer to it. The reason given:`,
+      value(p.reason, maxRejectionReasonLength),
+      'Remove the name from the virtual host in Berth, which also lets another site use it, ' +
+        'or ask the service operators if the reason no longer holds.',
+    ],
+  },
   'host-failover': {
     subject: (p) => `Your server for ${value(p.siteName)} was restarted on another host`,
     body: (p) => [
@@ -118,15 +129,15 @@ export function renderNotification<K extends NotificationKind>(
 
 /**
  * A value as a message may show it: one line, without control characters (a name with a line
- * break must not start a line of its own, let alone a header), at most 200 characters.
+ * break must not start a line of its own, let alone a header), at most `max` characters.
  */
-function value(text: string): string {
+function value(text: string, max = 200): string {
   const line = oneLine(text);
-  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 function list(items: string[]): string {
-  const shown = items.slice(0, 20).map(value);
+  const shown = items.slice(0, 20).map((item) => value(item));
   const more = items.length > shown.length ? ` and ${items.length - shown.length} more` : '';
   return `${shown.join(', ')}${more}`;
 }

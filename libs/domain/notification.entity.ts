@@ -8,6 +8,7 @@ export const notificationKinds = [
   'certificate-expiry',
   'domain-approval-needed',
   'domain-approval-given',
+  'domain-rejected',
   'host-failover',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];

@@ -419,6 +419,13 @@ describe.each(databaseKinds)('domain names on %s', (kind) => {
         action: 'domain.rejected',
       });
       expect(rejected?.summary).toContain('The name belongs to someone else');
+      // The site's people are told, with the reason.
+      const told = await domainNotifications(siteId, 'domain-rejected');
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatchObject({ audience: 'site' });
+      expect(told[0]!.recipients).toContain('alice@example.org');
+      expect(told[0]!.subject).toContain(external);
+      expect(told[0]!.body.replace(/\n/g, ' ')).toContain('The name belongs to someone else');
       const vhost = (await vhostsOf(siteId, alice)).vhosts.find((v) => v.name === 'shop');
       expect(vhost?.names).toContainEqual({
         name: external,

@@ -26,7 +26,7 @@ import {
   type DomainNameDecisionResult,
   DomainNotFoundError,
 } from './domain-name.payload';
-import { queueApprovalGiven } from './domain-notifications';
+import { queueApprovalGiven, queueRejection } from './domain-notifications';
 
 /**
  * Operators' decisions on the names sites' admins added outside the organisation's zones. A
@@ -164,10 +164,11 @@ export class DomainNamesService {
         dedupeKey: `${action}/${name.id}`,
       }),
     );
-    // TODO(#8): e-mail rejections too, once the notification kinds have one for them; until
-    // then the site's admins read the reason on Vhost.names and in the site's audit log.
+    const siteName = site?.name ?? name.siteId;
     if (name.status === 'approved') {
-      await queueApprovalGiven(em, name, site?.name ?? name.siteId, principal.userId);
+      await queueApprovalGiven(em, name, siteName, principal.userId);
+    } else if (name.status === 'rejected') {
+      await queueRejection(em, name, siteName, principal.userId);
     }
     await em.flush();
   }

@@ -43,3 +43,19 @@ export async function queueApprovalGiven(
     dedupeKey: `domain-approval-given/${name.id}`,
   });
 }
+
+/** To the site's contact address and admins: an operator rejected one of its names, and why. */
+export async function queueRejection(
+  em: Em,
+  name: Pick<DomainName, 'id' | 'siteId' | 'name' | 'reason'>,
+  siteName: string,
+  rejectedBy: string,
+): Promise<void> {
+  await queueNotification(em, {
+    kind: 'domain-rejected',
+    siteId: name.siteId,
+    audience: 'site',
+    params: { siteName, domain: name.name, rejectedBy, reason: name.reason ?? '' },
+    dedupeKey: `domain-rejected/${name.id}`,
+  });
+}

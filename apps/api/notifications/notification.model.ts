@@ -13,6 +13,7 @@ export enum NotificationKindEnum {
   CERTIFICATE_EXPIRY = 'certificate-expiry',
   DOMAIN_APPROVAL_NEEDED = 'domain-approval-needed',
   DOMAIN_APPROVAL_GIVEN = 'domain-approval-given',
+  DOMAIN_REJECTED = 'domain-rejected',
   HOST_FAILOVER = 'host-failover',
 }
 registerEnumType(NotificationKindEnum, {

@@ -27,6 +27,12 @@ const examples: { [K in NotificationKind]: NotificationParams[K] } = {
     domain: 'chemistry.example.com',
     approvedBy: 'olivia',
   },
+  'domain-rejected': {
+    siteName: 'Chemistry',
+    domain: 'chemistry.example.com',
+    rejectedBy: 'olivia',
+    reason: 'The name is registered to another organisation',
+  },
   'host-failover': { siteName: 'Chemistry', from: 'esx-1', to: 'esx-2' },
 };
 
@@ -43,6 +49,11 @@ const shown: Record<NotificationKind, string[]> = {
   'certificate-expiry': ['chem.example.org, www.chem.example.org', '2027-02-01 00:00 UTC'],
   'domain-approval-needed': ['chemistry.example.com', 'alice'],
   'domain-approval-given': ['chemistry.example.com', 'olivia'],
+  'domain-rejected': [
+    'chemistry.example.com',
+    'olivia',
+    'The name is registered to another organisation',
+  ],
   'host-failover': ['Chemistry', 'esx-2'],
 };
 
@@ -96,6 +107,22 @@ describe(renderNotification.name, () => {
     expect(subject.endsWith('…')).toBe(true);
     expect(text).not.toContain('x'.repeat(201));
     expect(text).not.toContain('answers at');
+  });
+
+  it("shows a rejection's whole reason, up to the 500 characters an operator may give", () => {
+    const rejection = (reason: string) =>
+      renderNotification('domain-rejected', {
+        siteName: 'Chemistry',
+        domain: 'chemistry.example.com',
+        rejectedBy: 'olivia',
+        reason,
+      }).text.replace(/\n/g, ' ');
+    const full = 'Not ours. '.repeat(50).trim();
+    expect(full.length).toBe(499);
+    expect(rejection(full)).toContain(full);
+    const tooLong = rejection(`${'Not ours. '.repeat(60)}\nBcc: x@example.org`);
+    expect(tooLong).toContain(`${'Not ours. '.repeat(49)}Not ours.…`);
+    expect(tooLong).not.toContain('Bcc');
   });
 
   it('prints a date it cannot read as the text it was given, on one line', () => {
