@@ -15,6 +15,8 @@ import { createNetworkActivities } from './network/activities';
 import { createNotifyActivities } from './notify/activities';
 import { createMailer } from './notify/create-mailer';
 import { createPeopleActivities } from './people/activities';
+import { createSiteRequestActivities } from './site-requests/activities';
+import { lazyTemporalClient } from '../libs/temporal/lazy-client';
 import { createDnsActivities } from './network/dns-activities';
 import { createDns } from './network/dns/create-dns';
 import { createPoolActivities } from './pool/activities';
@@ -39,11 +41,7 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
     },
     'adapters chosen',
   );
-  const people = createPeopleActivities({
-    orm: deps.orm,
-    directory,
-    config: deps.config,
-  });
+  const temporal = lazyTemporalClient(deps.config);
   const activities = {
     ...createRecordsActivities({ orm: deps.orm }),
     ...createNetworkActivities({ orm: deps.orm, network: deps.config.network }),
@@ -77,7 +75,8 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
     ...createCertificateActivities({ orm: deps.orm }),
     ...createPoolActivities({ orm: deps.orm }),
     ...createFleetActivities({ hypervisor, orm: deps.orm }),
-    ...people.activities,
+    ...createPeopleActivities({ orm: deps.orm, directory, temporal }),
+    ...createSiteRequestActivities({ orm: deps.orm, config: deps.config, temporal }),
     ...createNotifyActivities({
       orm: deps.orm,
       mailer,
@@ -93,7 +92,7 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
     close: async () => {
       await hypervisor.close();
       await dns.close();
-      await people.close();
+      await temporal.close();
       await directory.close();
       await mailer.close();
     },

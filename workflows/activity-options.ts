@@ -91,6 +91,13 @@ export const directorySweep: ActivityOptions = {
   retry: { ...retry, maximumAttempts: 5 },
 };
 
+/** Starting the workflows of stranded site requests: a few calls per site, heartbeating. */
+export const siteRequestRepair: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { ...retry, maximumAttempts: 3 },
+};
+
 /**
  * Sending one e-mail: an SMTP server may take its timeout (SMTP_TIMEOUT_MS, at most two minutes)
  * for each of connecting, greeting and a few commands. Retried only for the activity's own

@@ -1,12 +1,11 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Context } from '@temporalio/activity';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import { type BerthConfig } from '../../libs/config';
 import { forkEm, type Orm } from '../../libs/db/orm';
 import { ConfigurationRun, Operation, Site, SiteEvent, SiteRole } from '../../libs/domain';
-import { berthDataConverter } from '../../libs/temporal/data-converter';
+import { type TemporalClientSource } from '../../libs/temporal/lazy-client';
 import { siteWorkflowId } from '../../libs/temporal/names';
 import { changeSiteUpdate } from '../../workflows/site.messages';
 import { peopleDigest, sitePeople } from '../ansible/site-data';
@@ -41,21 +40,10 @@ export interface RequestConfigurationResult {
 export function createPeopleActivities(deps: {
   orm: Orm;
   directory: Directory;
-  config: BerthConfig;
+  /** The worker's client, for the sites' workflows' Updates. */
+  temporal: TemporalClientSource;
 }) {
-  let client: Promise<Client> | undefined;
-  /** A Temporal client of the worker's own configuration, made on first use. */
-  function temporal(): Promise<Client> {
-    client ??= Connection.connect({ address: deps.config.temporal.address }).then(
-      (connection) =>
-        new Client({
-          connection,
-          namespace: deps.config.temporal.namespace,
-          dataConverter: berthDataConverter(deps.config),
-        }),
-    );
-    return client;
-  }
+  const { temporal } = deps;
 
   /**
    * Ready sites whose people, as the directory has them now, differ from those their latest
@@ -136,7 +124,7 @@ export function createPeopleActivities(deps: {
     }
     try {
       await (
-        await temporal()
+        await temporal.get()
       ).workflow
         .getHandle(siteWorkflowId(input.siteId))
         .executeUpdate(changeSiteUpdate, {
@@ -172,13 +160,7 @@ export function createPeopleActivities(deps: {
     return { requested: true, operationId: operation.id };
   }
 
-  async function close(): Promise<void> {
-    const made = client;
-    client = undefined;
-    if (made) await (await made).connection.close();
-  }
-
-  return { activities: { sitesWithChangedPeople, requestConfiguration }, close };
+  return { sitesWithChangedPeople, requestConfiguration };
 }
 
-export type PeopleActivities = ReturnType<typeof createPeopleActivities>['activities'];
+export type PeopleActivities = ReturnType<typeof createPeopleActivities>;

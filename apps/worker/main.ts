@@ -12,6 +12,7 @@ import { ansibleTaskQueue } from '../../libs/temporal/names';
 import { ensureNotificationDeliverySchedule } from '../../libs/temporal/notification-delivery-schedule';
 import { ensurePeopleRefreshSchedule } from '../../libs/temporal/people-refresh-schedule';
 import { ensurePoolSchedules } from '../../libs/temporal/pool-schedules';
+import { ensureSiteRequestRepairSchedule } from '../../libs/temporal/site-request-repair-schedule';
 import { TemporalPinoLogger } from '../../libs/temporal/runtime-logger';
 import { createBerthWorker } from './worker';
 
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   await ensurePeopleRefreshSchedule(client, config);
   await ensureNotificationDeliverySchedule(client, config);
   await ensureCertificateExpirySchedule(client, config);
+  await ensureSiteRequestRepairSchedule(client, config);
   await clientConnection.close();
   log.info(
     {

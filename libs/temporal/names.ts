@@ -23,6 +23,8 @@ export const notificationDeliveryWorkflowId = 'notification-delivery';
 export const notificationDeliveryScheduleId = 'notification-delivery';
 export const certificateExpiryWorkflowId = 'certificate-expiry';
 export const certificateExpiryScheduleId = 'certificate-expiry';
+export const siteRequestRepairWorkflowId = 'site-request-repair';
+export const siteRequestRepairScheduleId = 'site-request-repair';
 
 /** Task queues. */
 export const defaultTaskQueue = 'berth';

@@ -1,6 +1,6 @@
 import { type FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import { type BerthConfig } from '../../../libs/config';
 import { type Em, type Orm, forkEm, sqlConnection } from '../../../libs/db/orm';
@@ -14,11 +14,11 @@ import {
   type SiteStatus,
   Vm,
 } from '../../../libs/domain';
-import { searchAttributes, siteWorkflowId } from '../../../libs/temporal/names';
+import { siteWorkflowId } from '../../../libs/temporal/names';
+import { defaultPool, startSiteWorkflow } from '../../../libs/temporal/site-start';
 import { type Logger } from '../../../libs/logger';
 import { type HostnamePattern, parseHostnamePattern } from '../../../libs/network/hostnames';
 import { freeAddresses } from '../../../libs/network/pool-usage';
-import { type SiteInput, siteWorkflowType } from '../../../workflows/site.messages';
 import { type Principal } from '../../../libs/auth/principal';
 import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
 import { BatchedWatch, chunks } from '../graphql/watch';
@@ -328,7 +328,7 @@ export class SitesService {
     em: Em,
     request: NormalisedRequest,
   ): Promise<AddressPoolExhaustedError | null> {
-    const pool = this.defaultPool();
+    const pool = defaultPool(this.config);
     if (request.hostname === null && pool) {
       const pooled = await em.count(Vm, { siteId: null, image: pool.image, status: 'pooled' });
       if (pooled > 0) return null;
@@ -370,65 +370,8 @@ export class SitesService {
     });
   }
 
-  private async startSiteWorkflow(site: Site, operation: Operation): Promise<void> {
-    const input: SiteInput = {
-      siteId: site.id,
-      owner: site.owner,
-      hostnameLabel: site.hostnameLabel,
-      provisionOperationId: operation.id,
-      size: {
-        cpus: this.config.provisioning.cpus,
-        memoryMb: this.config.provisioning.memoryMb,
-        diskGb: this.config.provisioning.diskGb,
-      },
-      installTimeoutSeconds: this.config.provisioning.installTimeoutSeconds,
-      cancellationGraceSeconds: this.config.provisioning.cancellationGraceSeconds,
-      continueAsNewAfterEvents: this.config.provisioning.siteHistoryLimit,
-      pool: this.defaultPool(),
-      upgradeWait: {
-        approvalSeconds: this.config.os.approvalSeconds,
-        reminderSeconds: this.config.os.reminderSeconds,
-      },
-      ...(this.config.backups.secondOfDay === null
-        ? {}
-        : {
-            backups: {
-              secondOfDay: this.config.backups.secondOfDay,
-              spreadSeconds: this.config.backups.spreadSeconds,
-            },
-          }),
-    };
-    try {
-      await this.temporal.workflow.start(siteWorkflowType, {
-        taskQueue: this.config.temporal.taskQueue,
-        workflowId: siteWorkflowId(site.id),
-        args: [input],
-        // A repeated start joins the running workflow instead of failing or starting another.
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: searchAttributes.siteId, value: site.id },
-          { key: searchAttributes.owner, value: site.owner },
-          { key: searchAttributes.status, value: 'requested' },
-        ],
-      });
-    } catch (error) {
-      // Closed earlier: the site's workflow has run, which is what a repeat asks for.
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-      throw error;
-    }
-  }
-
-  /** New sites use the first configured image, whose pool they draw from if it has one. */
-  private defaultPool(): SiteInput['pool'] {
-    const [first] = this.config.pool.targets;
-    return first && first.size > 0
-      ? {
-          image: first.image,
-          target: first.size,
-          refillSettleSeconds: this.config.pool.refillSettleSeconds,
-        }
-      : undefined;
+  private startSiteWorkflow(site: Site, operation: Operation): Promise<void> {
+    return startSiteWorkflow(this.temporal, this.config, site, operation.id);
   }
 
   private async recordRequested(site: Site): Promise<void> {

@@ -1,0 +1,37 @@
+import { Client, Connection } from '@temporalio/client';
+import { type BerthConfig } from '../config';
+import { berthDataConverter } from './data-converter';
+
+/** Where activities get the worker's Temporal client. */
+export interface TemporalClientSource {
+  get(): Promise<Client>;
+}
+
+/**
+ * A Temporal client of the worker's own configuration (its payload codec included), for
+ * activities that start or update other workflows; connected on first use, closed with the
+ * activities.
+ */
+export function lazyTemporalClient(config: BerthConfig): TemporalClientSource & {
+  close(): Promise<void>;
+} {
+  let client: Promise<Client> | undefined;
+  return {
+    get() {
+      client ??= Connection.connect({ address: config.temporal.address }).then(
+        (connection) =>
+          new Client({
+            connection,
+            namespace: config.temporal.namespace,
+            dataConverter: berthDataConverter(config),
+          }),
+      );
+      return client;
+    },
+    async close() {
+      const made = client;
+      client = undefined;
+      if (made) await (await made).connection.close();
+    },
+  };
+}
