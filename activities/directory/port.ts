@@ -29,6 +29,8 @@ export interface Directory {
   groupsOf(uid: string): Promise<string[]>;
   /** Uids of the group's members, sorted, without duplicates; empty when there is no such group. */
   membersOf(group: string): Promise<string[]>;
+  /** The group with exactly this name, members as membersOf gives them (maybe none), or undefined. */
+  findGroup(group: string): Promise<DirectoryGroup | undefined>;
   /** Releases connections; safe to call twice. */
   close(): Promise<void>;
 }
@@ -40,6 +42,12 @@ export interface DirectoryUser {
   name: string;
   /** E-mail address; absent when the directory holds none. */
   mail?: string;
+}
+
+export interface DirectoryGroup {
+  name: string;
+  /** Uids, sorted, without duplicates. */
+  members: string[];
 }
 
 export const maxSearchLimit = 100;

@@ -437,7 +437,7 @@ describe.each(databaseKinds)('site configuration on %s', (kind) => {
         expect.objectContaining({ uid: 'bob', admin: true }),
       );
 
-      // A group the directory does not have (or that has nobody in it) is refused, unwritten.
+      // A group the directory does not have is refused, unwritten.
       const before = await written(siteId);
       expect(
         await mutate('grantSiteRole', { siteId, group: 'no-such-group', role: 'ADMIN' }),
@@ -449,6 +449,18 @@ describe.each(databaseKinds)('site configuration on %s', (kind) => {
 
       await applied('revokeSiteRole', webmasters);
       expect(await forkEm(db.orm).count(SiteRole, { siteId, subjectType: 'group' })).toBe(0);
+      expect((await runVars(siteId)).users.map((user) => user.uid)).toEqual(['alice']);
+
+      // A group with nobody in it yet (the example directory's newsroom) may be granted a role;
+      // the run lists nobody more until someone joins it.
+      await applied('grantSiteRole', { siteId, group: 'newsroom', role: 'SSH_USER' });
+      expect(
+        await forkEm(db.orm).find(
+          SiteRole,
+          { siteId, subjectType: 'group' },
+          { fields: ['subject', 'role'] },
+        ),
+      ).toMatchObject([{ subject: 'newsroom', role: 'ssh-user' }]);
       expect((await runVars(siteId)).users.map((user) => user.uid)).toEqual(['alice']);
     },
   );

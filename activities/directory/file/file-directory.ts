@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { directoryNamePattern } from '../../../libs/auth/principal';
 import { DirectoryError } from '../errors';
 import { checkSearchLimit, isDirectoryName, isSearchText, sortedNames } from '../names';
-import { type Directory, type DirectoryUser } from '../port';
+import { type Directory, type DirectoryGroup, type DirectoryUser } from '../port';
 
 const name = z
   .string()
@@ -95,8 +95,13 @@ export class FileDirectory implements Directory {
   }
 
   async membersOf(group: string): Promise<string[]> {
-    if (!isDirectoryName(group)) return [];
-    return [...((await this.current()).members.get(group) ?? [])];
+    return (await this.findGroup(group))?.members ?? [];
+  }
+
+  async findGroup(group: string): Promise<DirectoryGroup | undefined> {
+    if (!isDirectoryName(group)) return undefined;
+    const members = (await this.current()).members.get(group);
+    return members === undefined ? undefined : { name: group, members: [...members] };
   }
 
   async close(): Promise<void> {}

@@ -23,7 +23,7 @@ import {
 } from 'ldapts';
 import { DirectoryError } from '../errors';
 import { checkSearchLimit, isDirectoryName, isSearchText, sortedNames } from '../names';
-import { type Directory, type DirectoryUser } from '../port';
+import { type Directory, type DirectoryGroup, type DirectoryUser } from '../port';
 
 export interface LdapDirectoryOptions {
   /** `ldap://host:port` or `ldaps://host:port`. */
@@ -178,7 +178,11 @@ export class LdapDirectory implements Directory {
   }
 
   async membersOf(group: string): Promise<string[]> {
-    if (!isDirectoryName(group)) return [];
+    return (await this.findGroup(group))?.members ?? [];
+  }
+
+  async findGroup(group: string): Promise<DirectoryGroup | undefined> {
+    if (!isDirectoryName(group)) return undefined;
     const entries = await this.search('list the members of a group', this.options.groupBase, {
       filter: new AndFilter({
         filters: [
@@ -195,9 +199,12 @@ export class LdapDirectory implements Directory {
         `more than one entry under the group base is named "${group}"`,
       );
     }
-    return sortedNames(
-      groups.flatMap((entry) => values(entry, this.memberAttribute)).filter(isDirectoryName),
-    );
+    const [entry] = groups;
+    if (entry === undefined) return undefined;
+    return {
+      name: group,
+      members: sortedNames(values(entry, this.memberAttribute).filter(isDirectoryName)),
+    };
   }
 
   async close(): Promise<void> {

@@ -50,7 +50,7 @@ export class LastAdminError extends UserError {
 
 @ObjectType('GroupNotFoundError', {
   implements: () => [UserError],
-  description: 'The directory has no group of that name with members',
+  description: 'The directory has no group of that name',
 })
 export class GroupNotFoundError extends UserError {
   constructor(message: string) {

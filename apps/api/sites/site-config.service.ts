@@ -452,8 +452,9 @@ export class SiteConfigService {
     const request = { change: 'grant-role', ...subjectOf(subject), role: input.role };
     const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
-    if (subject.type === 'group' && (await this.groupMembers(subject.name)).length === 0) {
-      return new GroupNotFoundError(`the directory has no group ${subject.name} with members`);
+    // A group with nobody in it yet may be granted a role: whoever joins it gets the site.
+    if (subject.type === 'group' && !(await this.groupExists(subject.name))) {
+      return new GroupNotFoundError(`the directory has no group ${subject.name}`);
     }
     const grant = new SiteRole({
       id: randomUUID(),
@@ -607,10 +608,10 @@ export class SiteConfigService {
     }
   }
 
-  /** The group's members; a directory that cannot answer fails the request (nothing changed). */
-  private async groupMembers(group: string): Promise<string[]> {
+  /** Whether the directory has the group; one that cannot answer fails the request (nothing changed). */
+  private async groupExists(group: string): Promise<boolean> {
     try {
-      return await this.directory.membersOf(group);
+      return (await this.directory.findGroup(group)) !== undefined;
     } catch (error) {
       if (error instanceof DirectoryError) throw serviceUnavailable('the directory');
       throw error;

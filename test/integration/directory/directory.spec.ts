@@ -205,6 +205,17 @@ describe.each(['file', 'ldap'] as const)('the Directory contract: %s', (name) =>
     expect(await directory.membersOf('no-such-group')).toEqual([]);
   });
 
+  it.skipIf(skip)('finds a group by its exact name, with or without members', async () => {
+    expect(await directory.findGroup('editors')).toEqual({
+      name: 'editors',
+      members: ['alice', 'carol'],
+    });
+    expect(await directory.findGroup('empty')).toEqual({ name: 'empty', members: [] });
+    expect(await directory.findGroup('no-such-group')).toBeUndefined();
+    expect(await directory.findGroup('Editors')).toBeUndefined();
+    expect(await directory.findGroup('editor')).toBeUndefined();
+  });
+
   it.skipIf(skip)('sees a member added behind its back', async () => {
     expect(await directory.membersOf('webmasters')).toEqual(['alice', 'bob']);
     await subject.addMember('webmasters', 'dave');
@@ -223,6 +234,7 @@ describe.each(['file', 'ldap'] as const)('the Directory contract: %s', (name) =>
       expect(await directory.findUser(text), text).toBeUndefined();
       expect(await directory.groupsOf(text), text).toEqual([]);
       expect(await directory.membersOf(text), text).toEqual([]);
+      expect(await directory.findGroup(text), text).toBeUndefined();
       const found = (await directory.searchUsers(text, maxSearchLimit)).map((user) => user.uid);
       // Control characters find nobody; everything else at most its literal prefix matches.
       expect(found, text).toEqual(/\p{Cc}/u.test(text) ? [] : literalMatches(text));

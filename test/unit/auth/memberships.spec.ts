@@ -14,6 +14,7 @@ function countingDirectory(groups: Record<string, string[]>) {
     findUser: () => Promise.resolve(undefined),
     searchUsers: () => Promise.resolve([]),
     membersOf: () => Promise.resolve([]),
+    findGroup: () => Promise.resolve(undefined),
     close: () => Promise.resolve(),
     async groupsOf(uid) {
       state.lookups += 1;
