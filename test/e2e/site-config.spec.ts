@@ -530,6 +530,7 @@ describe.each(databaseKinds)('site configuration on %s', (kind) => {
           'aliases.1.name',
         ],
       ]),
+      ['vhost name "html" (Debian\'s own web root)', 'addVhost', vhost({ name: 'html' }), 'name'],
       [
         '21 aliases',
         'addVhost',

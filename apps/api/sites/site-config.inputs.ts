@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsEnum,
+  IsNotIn,
   IsOptional,
   IsString,
   IsUUID,
@@ -42,12 +43,14 @@ export class AliasInput {
 
 @InputType('AddVhostInput', { description: 'A new virtual host; its server is configured again' })
 export class AddVhostInput extends SiteConfigChange {
-  @Field(() => String, { description: 'One lower-case DNS label, not `default`' })
+  @Field(() => String, { description: 'One lower-case DNS label, not `default` or `html`' })
   @IsString()
   @Length(1, 63)
   @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
     message: 'name must be one lower-case DNS label: letters, digits and inner hyphens',
   })
+  // Its web root would be /var/www/html, Debian's own, which holds the packaged default page.
+  @IsNotIn(['html'], { message: 'name html is kept: /var/www/html is Debian’s own web root' })
   name!: string;
 
   @Field(() => String, {
