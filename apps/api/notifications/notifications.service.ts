@@ -2,7 +2,7 @@ import { type FilterQuery } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { forkEm, type Orm } from '../../../libs/db/orm';
 import { Notification, notificationKinds } from '../../../libs/domain';
-import { badUserInput } from '../graphql/graphql-errors';
+import { createdAtCursor } from '../graphql/created-at-cursor';
 import { ORM } from '../tokens';
 import {
   type NotificationAudienceEnum,
@@ -12,6 +12,9 @@ import {
   NotificationStatusEnum,
 } from './notification.model';
 import { type NotificationFilterInput } from './notifications.args';
+
+/** Cursors of notification lists. */
+const cursors = createdAtCursor('notification');
 
 /** The notification outbox as operators read it: newest first, keyset-paginated. */
 @Injectable()
@@ -33,15 +36,7 @@ export class NotificationsService {
     if (filter.status === NotificationStatusEnum.QUEUED) {
       conditions.push({ sentAt: null, failedAt: null });
     }
-    if (after !== null) {
-      const cursor = decodeCursor(after);
-      conditions.push({
-        $or: [
-          { createdAt: { $lt: cursor.createdAt } },
-          { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
-        ],
-      });
-    }
+    if (after !== null) conditions.push(cursors.after(after));
     const rows = await forkEm(this.orm).find(
       Notification,
       conditions.length ? { $and: conditions } : {},
@@ -49,7 +44,7 @@ export class NotificationsService {
     );
     const edges = rows
       .slice(0, first)
-      .map((row) => ({ cursor: encodeCursor(row), node: toNotificationModel(row) }));
+      .map((row) => ({ cursor: cursors.encode(row), node: toNotificationModel(row) }));
     return {
       edges,
       pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
@@ -77,29 +72,4 @@ export function toNotificationModel(row: Notification): NotificationModel {
     failedAt: row.failedAt,
     nextAttemptAt: row.nextAttemptAt,
   };
-}
-
-function encodeCursor(row: Notification): string {
-  return Buffer.from(JSON.stringify(['notification', row.createdAt.getTime(), row.id])).toString(
-    'base64url',
-  );
-}
-
-/** Refuses a cursor this API did not make. */
-function decodeCursor(text: string): { createdAt: Date; id: string } {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 3 &&
-      value[0] === 'notification' &&
-      Number.isSafeInteger(value[1]) &&
-      typeof value[2] === 'string'
-    ) {
-      return { createdAt: new Date(value[1] as number), id: value[2] };
-    }
-  } catch {
-    // Reported below.
-  }
-  throw badUserInput([{ field: 'after', message: 'not a cursor this API returned' }]);
 }

@@ -15,6 +15,7 @@ import { ApiToken, AuditEvent } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
 import { SiteAccessService } from '../auth/site-access.service';
 import { logRefusal, RateLimiter } from '../edge/rate-limit';
+import { createdAtCursor } from '../graphql/created-at-cursor';
 import { badUserInput, type FieldProblem, rateLimited } from '../graphql/graphql-errors';
 import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
 import { type CreateApiTokenInput } from './api-token.inputs';
@@ -31,6 +32,9 @@ import {
   type RevokeApiTokenResult,
   siteIdsNotFound,
 } from './api-token.payload';
+
+/** Cursors of API token lists. */
+const cursors = createdAtCursor('api-token');
 
 /**
  * Makes, lists and revokes API tokens; the resolver has decided that the caller may. The secret
@@ -108,21 +112,15 @@ export class ApiTokensService {
 
   /** One page of an owner's tokens, newest first. */
   async list(owner: string, first: number, after: string | null): Promise<ApiTokenConnection> {
-    const where: FilterQuery<ApiToken> = { owner };
-    if (after !== null) {
-      const cursor = decodeCursor(after);
-      where.$or = [
-        { createdAt: { $lt: cursor.createdAt } },
-        { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
-      ];
-    }
+    const where: FilterQuery<ApiToken> =
+      after === null ? { owner } : { owner, ...cursors.after(after) };
     const rows = await forkEm(this.orm).find(ApiToken, where, {
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       limit: first + 1,
     });
     const edges = rows
       .slice(0, first)
-      .map((row) => ({ cursor: encodeCursor(row), node: toModel(row) }));
+      .map((row) => ({ cursor: cursors.encode(row), node: toModel(row) }));
     return {
       edges,
       pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
@@ -207,29 +205,4 @@ function toModel(row: ApiToken): ApiTokenModel {
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,
   };
-}
-
-function encodeCursor(row: ApiToken): string {
-  return Buffer.from(JSON.stringify(['api-token', row.createdAt.getTime(), row.id])).toString(
-    'base64url',
-  );
-}
-
-/** Refuses a cursor this API did not make. */
-function decodeCursor(text: string): { createdAt: Date; id: string } {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 3 &&
-      value[0] === 'api-token' &&
-      Number.isSafeInteger(value[1]) &&
-      typeof value[2] === 'string'
-    ) {
-      return { createdAt: new Date(value[1] as number), id: value[2] };
-    }
-  } catch {
-    // Reported below.
-  }
-  throw badUserInput([{ field: 'after', message: 'not a cursor this API returned' }]);
 }
