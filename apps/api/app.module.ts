@@ -9,6 +9,7 @@ import { type Logger } from '../../libs/logger';
 import { type IncomingMessage } from 'node:http';
 import { AuthModule } from './auth/auth.module';
 import { ApiTokensModule } from './tokens/api-tokens.module';
+import { LoginSessionsModule } from './sessions/login-sessions.module';
 import { authenticate, type AuthenticateDeps } from './auth/authenticate';
 import { type ApiContext, csrfChecked, csrfPlugin } from './auth/csrf';
 import { DirectoryMemberships } from './auth/memberships';
@@ -73,7 +74,11 @@ function bearerOf(params: Record<string, unknown> | undefined): string | undefin
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The GraphQL schema's modules, also used to print schema.graphql. */
+/**
+ * The GraphQL schema's modules. schema.graphql is printed from their resolvers as listed in
+ * graphql/schema-text.ts: a resolver added here goes there too (the authorization matrix checks
+ * that the api serves what schema.graphql says).
+ */
 export const graphqlModules = [
   SitesModule,
   CertificatesModule,
@@ -81,6 +86,7 @@ export const graphqlModules = [
   FleetModule,
   NetworkModule,
   ApiTokensModule,
+  LoginSessionsModule,
   SshKeysModule,
   SiteAdminsModule,
   SiteNotesModule,

@@ -1,4 +1,11 @@
-import { buildSchema } from 'graphql';
+import {
+  buildClientSchema,
+  buildSchema,
+  getIntrospectionQuery,
+  type IntrospectionQuery,
+  lexicographicSortSchema,
+  printSchema,
+} from 'graphql';
 import { createClient } from 'graphql-ws';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -192,6 +199,8 @@ const expectations: Record<string, Record<TableRole, Outcome>> = {
   createApiToken:         { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   apiTokens:              { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   revokeApiToken:         { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  loginSessions:          { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
+  endLoginSession:        { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   sshKeys:                { anonymous: 'unauthenticated', reader: 'ok',        stranger: 'forbidden', admin: 'ok',        'group-admin': 'forbidden', operator: 'ok' },
   removeSshKey:           { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'hidden',    'group-admin': 'ok',        operator: 'ok' },
   addSshKey:              { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'ok',        admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
@@ -247,12 +256,16 @@ const matrix = [
   ...schemaOperations.filter((op) => !Object.hasOwn(expectations, op.name)),
 ];
 
-/** Reads that are not about one site (operators' fleet queries, the caller's own tokens and keys). */
+/**
+ * Reads that are not about one site (operators' fleet queries, the caller's own tokens, sessions
+ * and keys).
+ */
 const fleetReads = [
   'hosts',
   'fleetOperations',
   'addressPools',
   'apiTokens',
+  'loginSessions',
   'sshKeys',
   'fleetStatistics',
   'siteAdminEmails',
@@ -293,6 +306,7 @@ const domainRefusals = [
   'ROLE_NOT_FOUND',
   'LAST_ADMIN',
   'API_TOKEN_NOT_FOUND',
+  'LOGIN_SESSION_NOT_FOUND',
   'SITE_NOTE_NOT_FOUND',
   'CERTIFICATE_NOT_FOUND',
   'DOMAIN_NOT_FOUND',
@@ -396,6 +410,20 @@ describe('the authorization matrix on SQLite', () => {
   afterAll(async () => {
     await berth?.stop();
     await Promise.all([temporal?.teardown(), db?.stop()]);
+  });
+
+  // The table is walked over schema.graphql, which schema.spec.ts keeps equal to the resolvers
+  // listed for printing it: an operation the api serves but that list lacks would escape both.
+  it.skipIf(skip)('is walked over the schema the api serves', async () => {
+    const served = await berth.graphql<IntrospectionQuery>(
+      getIntrospectionQuery(),
+      {},
+      callers.operator,
+    );
+    expect(served.errors).toBeUndefined();
+    const print = (built: Parameters<typeof lexicographicSortSchema>[0]) =>
+      printSchema(lexicographicSortSchema(built));
+    expect(print(buildClientSchema(served.data!))).toBe(print(schema));
   });
 
   /** A site alice requested, provisioned to READY, that the group administers too. */
@@ -521,6 +549,10 @@ describe('the authorization matrix on SQLite', () => {
       'CreateApiTokenInput.name': 'matrix',
       scopes: ['READ_ONLY'],
       'RevokeApiTokenInput.id': '00000000-0000-4000-8000-000000000000',
+      // Login sessions: the caller's own list (the generic `user` below is bob, whose list only
+      // operators may read); a session that is not.
+      'Query.loginSessions.user': undefined,
+      'EndLoginSessionInput.id': '00000000-0000-4000-8000-000000000000',
       // SSH keys: alice's (the site admin's) list, gina's key to remove, a key of the caller's
       // own to add (no user named: only operators may name another).
       'Query.sshKeys.user': 'alice',

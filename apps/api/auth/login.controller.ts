@@ -16,7 +16,6 @@ import {
 } from '@nestjs/common';
 import { type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { randomUUID } from 'node:crypto';
 import {
   cookieValue,
   csrfToken,
@@ -26,7 +25,7 @@ import {
 } from '../../../libs/auth/session';
 import { type BerthConfig } from '../../../libs/config';
 import { forkEm, type Orm } from '../../../libs/db/orm';
-import { AuditEvent, LoginSession } from '../../../libs/domain';
+import { LoginSession } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
 import { AUTHENTICATE_DEPS, BERTH_CONFIG, LOGGER, ORM } from '../tokens';
 import { authenticate, type AuthenticateDeps } from './authenticate';
@@ -38,6 +37,7 @@ import {
   LoginUnavailableError,
 } from './browser-login';
 import { csrfChecked } from './csrf';
+import { sessionAudit } from './session-audit';
 
 /** What `GET /auth/session` tells the page about its login. */
 export interface SessionInfo {
@@ -109,7 +109,7 @@ export class LoginController {
     await forkEm(this.orm).transactional((tx) => {
       tx.persist(row);
       tx.persist(
-        audit(
+        sessionAudit(
           finished.userId,
           'session.created',
           row.id,
@@ -153,12 +153,14 @@ export class LoginController {
     }
     const sessionId = principal.sessionId!;
     await forkEm(this.orm).transactional(async (tx) => {
-      await tx.nativeUpdate(
+      const ended = await tx.nativeUpdate(
         LoginSession,
         { id: sessionId, endedAt: null },
         { endedAt: new Date() },
       );
-      tx.persist(audit(principal.userId, 'session.ended', sessionId, 'logged out'));
+      // Ended meanwhile (endLoginSession): audited there, once.
+      if (ended > 0)
+        tx.persist(sessionAudit(principal.userId, 'session.ended', sessionId, 'logged out'));
     });
     this.log.info({ userId: principal.userId, sessionId }, 'logged out');
     response.clearCookie(sessionCookieName, this.cookieOptions());
@@ -205,8 +207,4 @@ export class LoginController {
   private cookieOptions() {
     return { httpOnly: true, secure: true, sameSite: 'lax' as const, path: '/' };
   }
-}
-
-function audit(actor: string, action: string, sessionId: string, summary: string): AuditEvent {
-  return new AuditEvent({ id: randomUUID(), actor, action, target: sessionId, summary });
 }

@@ -19,6 +19,7 @@ import { DatabasePasswordResolver } from '../database-password/database-password
 import { SnapshotsResolver } from '../snapshots/snapshots.resolver';
 import { TestServersResolver } from '../test-servers/test-servers.resolver';
 import { BackupsResolver } from '../backups/backups.resolver';
+import { LoginSessionsResolver } from '../sessions/login-sessions.resolver';
 import { SshKeysResolver } from '../ssh-keys/ssh-keys.resolver';
 import { ApiTokensResolver } from '../tokens/api-tokens.resolver';
 
@@ -33,6 +34,7 @@ export const resolvers = [
   FleetResolver,
   AddressPoolsResolver,
   ApiTokensResolver,
+  LoginSessionsResolver,
   SshKeysResolver,
   SnapshotsResolver,
   TestServersResolver,
