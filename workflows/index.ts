@@ -6,5 +6,5 @@ export { refreshSitePeople } from './people';
 export { provisionVm } from './provision-vm';
 export { refillPool } from './refill-pool';
 export { site } from './site';
-export { repairSiteRequests } from './site-requests';
+export { repairSiteRequests } from './repair-site-requests';
 export { cloneServer, switchServers } from './test-server';

@@ -59,3 +59,11 @@ export class SiteEvent {
     this.dedupeKey = fields.dedupeKey ?? null;
   }
 }
+
+/**
+ * The dedupe key of a site's `site.requested` event, which says its request was made and its
+ * workflow started (written by the api, or by the site-request repair).
+ */
+export function requestEventKey(siteId: string): string {
+  return `request/${siteId}`;
+}

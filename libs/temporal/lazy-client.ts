@@ -25,6 +25,11 @@ export function lazyTemporalClient(config: BerthConfig): TemporalClientSource & 
             namespace: config.temporal.namespace,
             dataConverter: berthDataConverter(config),
           }),
+        (error: unknown) => {
+          // Not kept: the next call connects again (a Temporal server restarting, say).
+          client = undefined;
+          throw error;
+        },
       );
       return client;
     },

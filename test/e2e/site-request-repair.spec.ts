@@ -1,9 +1,14 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StrandedSitesReport } from '../../activities/site-requests/activities';
+import {
+  createSiteRequestActivities,
+  type StrandedSitesReport,
+} from '../../activities/site-requests/activities';
 import { forkEm } from '../../libs/db/orm';
 import { Operation, Site, SiteEvent, SiteRole } from '../../libs/domain';
 import { searchAttributes, siteWorkflowId } from '../../libs/temporal/names';
+import { startSiteWorkflow } from '../../libs/temporal/site-start';
 import { type BerthStack, startBerth } from '../helpers/berth';
 import {
   databaseKinds,
@@ -17,10 +22,10 @@ import { startTemporal, type TestTemporal, temporalUnavailable } from '../helper
 import { uniqueName } from '../helpers/test-names';
 
 /**
- * The `site-request-repair` schedule's workflow: a site whose api stopped between writing its rows
- * and starting its workflow (made here by writing the rows as requestSite does, and no workflow)
- * gets its workflow, once, and becomes ready; younger requests, and sites whose workflow exists,
- * are left alone.
+ * The `site-request-repair` schedule: a site whose api stopped between writing its rows and
+ * starting its workflow (made here by writing the rows as requestSite does) gets its workflow
+ * and becomes ready; one whose api stopped just after starting it gets its record; one whose
+ * workflow closed without building it fails; younger requests, and recorded ones, are left alone.
  */
 describe.each(databaseKinds)('repairing stranded site requests on %s', (kind) => {
   const skip = temporalUnavailable() ?? databaseUnavailable(kind);
@@ -39,7 +44,7 @@ describe.each(databaseKinds)('repairing stranded site requests on %s', (kind) =>
   });
 
   /** The rows requestSite writes before it starts the workflow, `ageMinutes` old. */
-  async function strandedRequest(
+  async function unstartedRequest(
     ageMinutes: number,
   ): Promise<{ site: Site; operation: Operation }> {
     const createdAt = new Date(Date.now() - ageMinutes * 60_000);
@@ -72,7 +77,18 @@ describe.each(databaseKinds)('repairing stranded site requests on %s', (kind) =>
     return { site, operation };
   }
 
-  function repair(): Promise<StrandedSitesReport> {
+  /** The repair's activity, run here while no worker serves the sites' workflows. */
+  function repairNow(): Promise<StrandedSitesReport> {
+    const { startStrandedSites } = createSiteRequestActivities({
+      orm: db.orm,
+      config: berth.config,
+      temporal: { get: () => Promise.resolve(berth.temporal) },
+    });
+    return new MockActivityEnvironment().run(startStrandedSites, { olderThanSeconds: 600 });
+  }
+
+  /** The repair as the schedule runs it. */
+  function repairWorkflow(): Promise<StrandedSitesReport> {
     return berth.temporal.workflow.execute('repairSiteRequests', {
       workflowId: uniqueName('site-request-repair'),
       taskQueue: berth.config.temporal.taskQueue,
@@ -80,82 +96,108 @@ describe.each(databaseKinds)('repairing stranded site requests on %s', (kind) =>
     });
   }
 
-  async function workflowExists(siteId: string): Promise<boolean> {
+  async function describeSite(siteId: string) {
     try {
-      await berth.temporal.workflow.getHandle(siteWorkflowId(siteId)).describe();
-      return true;
+      return await berth.temporal.workflow.getHandle(siteWorkflowId(siteId)).describe();
     } catch {
-      return false;
+      return undefined;
     }
   }
 
+  function requestEvents(siteId: string) {
+    return forkEm(db.orm).find(SiteEvent, { siteId, action: 'site.requested' });
+  }
+
+  function statusOf(siteId: string, status: Site['status']) {
+    return eventually(
+      `site ${siteId} becoming ${status}`,
+      () => forkEm(db.orm).findOneOrFail(Site, siteId),
+      (site) => site.status === status,
+    );
+  }
+
   it.skipIf(skip)(
-    'starts the workflow of a request the api left behind, once, and nothing else',
+    'starts, records or fails each stranded request once, and leaves the others alone',
     async () => {
-      const stranded = await strandedRequest(20);
-      const young = await strandedRequest(1);
-      // A site with a workflow, made to look stranded: the repair must see its workflow.
+      // A recorded site, made to look stranded: its request event says it was started.
       const requested = await berth.graphql<RequestSiteData>(requestSiteMutation, {
-        input: { name: uniqueName('Running'), contactEmail: 'alice@example.org' },
+        input: { name: uniqueName('Recorded'), contactEmail: 'alice@example.org' },
       });
       const result = requested.data?.requestSite;
       if (!result || !('site' in result)) throw new Error(JSON.stringify(requested));
-      const running = result.site.id;
-      await eventually(
-        `site ${running} becoming ready`,
-        () => forkEm(db.orm).findOneOrFail(Site, running),
-        (site) => site.status === 'ready',
-      );
+      const recordedSite = result.site.id;
+      await statusOf(recordedSite, 'ready');
       await forkEm(db.orm).nativeUpdate(
         Site,
-        { id: running },
+        { id: recordedSite },
         { status: 'requested', createdAt: new Date(Date.now() - 30 * 60_000) },
       );
-      const eventsOfRunning = await forkEm(db.orm).count(SiteEvent, { siteId: running });
-      expect(await workflowExists(stranded.site.id)).toBe(false);
+      const runOfRecorded = (await describeSite(recordedSite))?.runId;
 
-      const first = await repair();
-      expect(first.started).toEqual([stranded.site.id]);
-      expect(first.checked).toBe(2);
+      // With no worker, workflows started here stay where they are, so each site stays requested.
+      await berth.stopWorker();
+      const unstarted = await unstartedRequest(20);
+      const young = await unstartedRequest(1);
+      const unrecorded = await unstartedRequest(20);
+      await startSiteWorkflow(
+        berth.temporal,
+        berth.config,
+        unrecorded.site,
+        unrecorded.operation.id,
+      );
+      const closed = await unstartedRequest(20);
+      await startSiteWorkflow(berth.temporal, berth.config, closed.site, closed.operation.id);
+      await berth.temporal.workflow.getHandle(siteWorkflowId(closed.site.id)).terminate('test');
+      const runOfUnrecorded = (await describeSite(unrecorded.site.id))?.runId;
+      const runOfClosed = (await describeSite(closed.site.id))?.runId;
+      expect(await describeSite(unstarted.site.id)).toBeUndefined();
 
-      // The stranded site is provisioned as if the api had started it.
-      const ready = await eventually(
-        `site ${stranded.site.id} becoming ready`,
-        () => forkEm(db.orm).findOneOrFail(Site, stranded.site.id),
-        (site) => site.status === 'ready',
-      );
-      expect(ready.owner).toBe('alice');
-      const operation = await eventually(
-        'its provision operation finishing',
-        () => forkEm(db.orm).findOneOrFail(Operation, stranded.operation.id),
-        (row) => row.status !== 'running',
-      );
-      expect(operation.status).toBe('succeeded');
-      const description = await berth.temporal.workflow
-        .getHandle(siteWorkflowId(stranded.site.id))
-        .describe();
-      expect(description.typedSearchAttributes.get(searchAttributes.siteId)).toBe(stranded.site.id);
-      const requestedEvents = await forkEm(db.orm).find(SiteEvent, {
-        siteId: stranded.site.id,
-        action: 'site.requested',
+      const first = await repairNow();
+      expect(first).toEqual({
+        checked: 3,
+        started: [unstarted.site.id],
+        recorded: [unrecorded.site.id],
+        failed: [closed.site.id],
       });
-      expect(requestedEvents).toHaveLength(1);
-      expect(requestedEvents[0]).toMatchObject({ actor: 'alice' });
-      expect(requestedEvents[0]!.summary).toContain('site-request repair');
+      const started = await describeSite(unstarted.site.id);
+      expect(started?.status.name).toBe('RUNNING');
+      expect(started?.typedSearchAttributes.get(searchAttributes.siteId)).toBe(unstarted.site.id);
+      expect((await describeSite(unrecorded.site.id))?.runId).toBe(runOfUnrecorded);
+      expect((await describeSite(closed.site.id))?.runId).toBe(runOfClosed);
+      expect(await describeSite(young.site.id)).toBeUndefined();
+      expect((await describeSite(recordedSite))?.runId).toBe(runOfRecorded);
+      for (const { site } of [unstarted, unrecorded]) {
+        const events = await requestEvents(site.id);
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({ actor: 'alice' });
+        expect(events[0]!.summary).toContain('site-request repair');
+      }
+      expect(await requestEvents(recordedSite)).toHaveLength(1);
+      // The closed one failed, with its request, through the status machine.
+      expect(await forkEm(db.orm).findOneOrFail(Site, closed.site.id)).toMatchObject({
+        status: 'failed',
+      });
+      expect(await forkEm(db.orm).findOneOrFail(Operation, closed.operation.id)).toMatchObject({
+        status: 'failed',
+      });
 
-      // Left alone: the young request, and the site whose workflow exists.
-      expect(await workflowExists(young.site.id)).toBe(false);
-      expect(await forkEm(db.orm).count(SiteEvent, { siteId: running })).toBe(eventsOfRunning);
+      // Again, with the sites still requested: every one is recorded or failed now.
+      expect(await repairNow()).toEqual({ checked: 0, started: [], recorded: [], failed: [] });
+      expect(await requestEvents(unstarted.site.id)).toHaveLength(1);
 
-      // Again: nothing more to start, and no second event.
-      const second = await repair();
-      expect(second.started).toEqual([]);
-      expect(
-        await forkEm(db.orm).count(SiteEvent, {
-          siteId: stranded.site.id,
-          action: 'site.requested',
-        }),
-      ).toBe(1);
+      // With the worker back, the started and recorded requests are built.
+      await berth.startWorker();
+      for (const { site, operation } of [unstarted, unrecorded]) {
+        await statusOf(site.id, 'ready');
+        const provision = await eventually(
+          `operation ${operation.id} finishing`,
+          () => forkEm(db.orm).findOneOrFail(Operation, operation.id),
+          (row) => row.status !== 'running',
+        );
+        expect(provision.status).toBe('succeeded');
+      }
+      expect(await repairWorkflow()).toEqual({ checked: 0, started: [], recorded: [], failed: [] });
+      expect(await describeSite(young.site.id)).toBeUndefined();
     },
   );
 });

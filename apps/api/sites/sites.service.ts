@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { type FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Client } from '@temporalio/client';
@@ -8,6 +9,7 @@ import {
   NetworkConfig,
   Operation,
   type OperationStatus,
+  requestEventKey,
   Site,
   SiteEvent,
   SiteRole,
@@ -15,7 +17,11 @@ import {
   Vm,
 } from '../../../libs/domain';
 import { siteWorkflowId } from '../../../libs/temporal/names';
-import { defaultPool, startSiteWorkflow } from '../../../libs/temporal/site-start';
+import {
+  defaultPool,
+  siteWorkflowState,
+  startSiteWorkflow,
+} from '../../../libs/temporal/site-start';
 import { type Logger } from '../../../libs/logger';
 import { type HostnamePattern, parseHostnamePattern } from '../../../libs/network/hostnames';
 import { freeAddresses } from '../../../libs/network/pool-usage';
@@ -149,12 +155,7 @@ export class SitesService {
       await this.startSiteWorkflow(site, operation);
     } catch (error) {
       this.log.error({ siteId: site.id, err: error }, 'starting the site workflow failed');
-      await forkEm(this.orm).transactional(async (tx) => {
-        await tx.nativeDelete(SiteRole, { siteId: site.id });
-        await tx.nativeDelete(Operation, { id: operation.id });
-        await tx.nativeDelete(Site, { id: site.id });
-      });
-      throw serviceUnavailable('The workflow engine');
+      await this.undoUnstarted(site, operation);
     }
     await this.recordRequested(site);
     this.log.info({ siteId: site.id, operationId: operation.id }, 'site requested');
@@ -370,13 +371,41 @@ export class SitesService {
     });
   }
 
+  /**
+   * After a start that failed: removes the request's rows if Temporal says the workflow does not
+   * exist, and refuses the request, as if it had never been made. A start that reached Temporal
+   * after all (its answer was lost) goes on as started. When Temporal cannot say either, the rows
+   * stay, for the `site-request-repair` schedule to start the workflow once it answers: deleting
+   * them under a workflow that did start would leave it building a server for no site.
+   */
+  private async undoUnstarted(site: Site, operation: Operation): Promise<void> {
+    let state: Awaited<ReturnType<typeof siteWorkflowState>>;
+    try {
+      state = await siteWorkflowState(this.temporal, site.id);
+    } catch (error) {
+      this.log.error({ siteId: site.id, err: error }, 'the site workflow may not have started');
+      throw new GraphQLError(
+        'The workflow engine is unavailable. The request is recorded, and its site is built ' +
+          'once the engine answers; repeat it with the same idempotency key to follow it',
+        { extensions: { code: 'SERVICE_UNAVAILABLE' } },
+      );
+    }
+    if (state !== 'none') return;
+    await forkEm(this.orm).transactional(async (tx) => {
+      await tx.nativeDelete(SiteRole, { siteId: site.id });
+      await tx.nativeDelete(Operation, { id: operation.id });
+      await tx.nativeDelete(Site, { id: site.id });
+    });
+    throw serviceUnavailable('The workflow engine');
+  }
+
   private startSiteWorkflow(site: Site, operation: Operation): Promise<void> {
     return startSiteWorkflow(this.temporal, this.config, site, operation.id);
   }
 
   private async recordRequested(site: Site): Promise<void> {
     const em = forkEm(this.orm);
-    const dedupeKey = `request/${site.id}`;
+    const dedupeKey = requestEventKey(site.id);
     if (await em.findOne(SiteEvent, { dedupeKey })) return;
     try {
       await em.persistAndFlush(
