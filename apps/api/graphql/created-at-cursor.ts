@@ -20,6 +20,8 @@ export function createdAtCursor(list: string) {
         value.length === 3 &&
         value[0] === list &&
         Number.isSafeInteger(value[1]) &&
+        // Beyond this a Date is invalid (ECMAScript's range: 100,000,000 days either way).
+        Math.abs(value[1] as number) <= 8.64e15 &&
         typeof value[2] === 'string'
       ) {
         return { createdAt: new Date(value[1] as number), id: value[2] };
