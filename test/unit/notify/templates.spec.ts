@@ -120,9 +120,17 @@ describe(renderNotification.name, () => {
     const full = 'Not ours. '.repeat(50).trim();
     expect(full.length).toBe(499);
     expect(rejection(full)).toContain(full);
-    const tooLong = rejection(`${'Not ours. '.repeat(60)}\nBcc: x@example.org`);
+    const tooLong = rejection(`${'Not ours. '.repeat(60)}`);
     expect(tooLong).toContain(`${'Not ours. '.repeat(49)}Not ours.…`);
-    expect(tooLong).not.toContain('Bcc');
+    // A line break in the reason cannot start a line of its own (a header, a paragraph).
+    const text = renderNotification('domain-rejected', {
+      siteName: 'Chemistry',
+      domain: 'chemistry.example.com',
+      rejectedBy: 'olivia',
+      reason: 'Not ours.\r\nBcc: x@example.org\n\nClick here',
+    }).text;
+    expect(text).toContain('Not ours. Bcc: x@example.org Click here');
+    expect(text).not.toMatch(/^(Bcc|Click)/m);
   });
 
   it('prints a date it cannot read as the text it was given, on one line', () => {
