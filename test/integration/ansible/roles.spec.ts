@@ -506,7 +506,7 @@ describe.skipIf(debianRootUnavailable() ?? ansibleUnavailable())('ansible/site.y
     );
   });
 
-  describe('with a vhost name that leaves /var/www', () => {
+  describe('with a vhost name it must not use', () => {
     it(
       'refuses the data before changing anything',
       async () => {
@@ -519,6 +519,19 @@ describe.skipIf(debianRootUnavailable() ?? ansibleUnavailable())('ansible/site.y
         expect(existsSync(join(root.dir, 'etc/apache2/sites-available/berth-secure.conf'))).toBe(
           true,
         );
+      },
+      playbookTimeoutMs,
+    );
+
+    it(
+      "refuses html, which would take Debian's own /var/www/html",
+      async () => {
+        const site = fullSite();
+        site.berth.vhosts = [aVhost('html')];
+        const result = await runPlaybook(site);
+        expect(result.exitCode).not.toBe(0);
+        expect(result.failures.join('\n')).toContain("A virtual host's name");
+        expect(result.changedTasks).toEqual([]);
       },
       playbookTimeoutMs,
     );
