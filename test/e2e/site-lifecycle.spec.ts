@@ -204,6 +204,12 @@ describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
           'provision-vm-forget-token',
         );
       }
+
+      // Deleted by an operator, and audited as hers.
+      await finished(await change('deleteSite', { siteId }, operator));
+      await statusOf(siteId, 'DELETED');
+      const deleted = await forkEm(db.orm).find(SiteEvent, { siteId, action: 'site.deleted' });
+      expect(deleted.map((e) => [e.actor, e.summary])).toEqual([['olivia', 'deleted by olivia']]);
     },
   );
 
