@@ -23,7 +23,8 @@ export interface SendNotificationResult {
   /**
    * - sent: the mail server took it (now, or in an earlier send);
    * - failed: refused for good, or out of attempts (now or earlier);
-   * - deferred: a temporary failure; it is tried again from `nextAttemptAt`;
+   * - deferred: a temporary failure, for everyone or for some recipients (the others have it);
+   *   it is tried again from `nextAttemptAt`, for those who do not have it yet;
    * - skipped: another send holds it, or it is not due yet.
    */
   outcome: 'sent' | 'failed' | 'deferred' | 'skipped';
@@ -127,9 +128,16 @@ export function createNotifyActivities(deps: {
         `the directory could not list the recipients: ${error.message}`,
       );
     }
-    if (addresses.length === 0) {
+    // An earlier attempt may have reached some of them, leaving others for later.
+    const reached = row.deliveredTo ? row.deliveredTo.split(',').filter(Boolean) : [];
+    if (addresses.length === 0 && reached.length === 0) {
       log.warn('a notification has nobody to go to', fields);
       return fail(row.id, 'no recipient has an e-mail address');
+    }
+    addresses = addresses.filter((address) => !reached.includes(address));
+    if (addresses.length === 0) {
+      await settle(row.id, { sentAt: new Date() });
+      return { outcome: 'sent' };
     }
 
     try {
@@ -143,9 +151,25 @@ export function createNotifyActivities(deps: {
         headers: { 'Auto-Submitted': 'auto-generated', 'X-Berth-Notification': row.kind },
       });
       const refused = receipt.rejected.map((r) => `${r.address}: ${r.reason}`).join('; ');
+      const deliveredTo = [...reached, ...receipt.accepted].join(',').slice(0, 2000);
+      // Addresses put off for now (greylisting, a full mailbox) get it in a later attempt.
+      const putOff = receipt.rejected.filter((rejection) => rejection.temporary);
+      if (putOff.length > 0 && attempt < deps.maxAttempts) {
+        await settle(row.id, {
+          deliveredTo,
+          nextAttemptAt: nextAttemptAt(attempt),
+          lastError: `refused ${refused}`.slice(0, 500),
+        });
+        log.info('notification sent to some recipients; the others are tried again later', {
+          ...fields,
+          accepted: receipt.accepted.length,
+          putOff: putOff.length,
+        });
+        return { outcome: 'deferred' };
+      }
       await settle(row.id, {
         sentAt: new Date(),
-        deliveredTo: receipt.accepted.join(',').slice(0, 2000),
+        deliveredTo,
         lastError: refused ? `refused ${refused}`.slice(0, 500) : null,
       });
       log.info('notification sent', {
@@ -190,13 +214,15 @@ export function createNotifyActivities(deps: {
     if (attempt >= deps.maxAttempts) {
       return fail(id, `gave up after ${attempt} attempts: ${reason}`);
     }
+    await settle(id, { nextAttemptAt: nextAttemptAt(attempt), lastError: reason.slice(0, 500) });
+    return { outcome: 'deferred' };
+  }
+
+  /** When to try again after this attempt: the first wait, doubled each time, up to an hour. */
+  function nextAttemptAt(attempt: number): Date {
     const firstMs = deps.retrySeconds * 1000;
     const waitMs = Math.min(firstMs * 2 ** (attempt - 1), Math.max(maxRetryMs, firstMs));
-    await settle(id, {
-      nextAttemptAt: new Date(Date.now() + waitMs),
-      lastError: reason.slice(0, 500),
-    });
-    return { outcome: 'deferred' };
+    return new Date(Date.now() + waitMs);
   }
 
   /**

@@ -334,6 +334,52 @@ describe.each(databaseKinds)('delivering notifications on %s', (kind) => {
   );
 
   it.skipIf(skip)(
+    'mails a recipient the server put off in a later attempt, and the others only once',
+    async () => {
+      const site = await aSite('ready', 'greylisted@later.test');
+      const notification = await queued(site);
+      smtp.rules = {
+        recipient: (address) =>
+          address.endsWith('@later.test')
+            ? { code: 451, message: '4.7.1 greylisted, try again later' }
+            : undefined,
+      };
+
+      expect(await send(notification.id)).toEqual({ outcome: 'deferred' });
+      let after = await row(notification.id);
+      expect(after).toMatchObject({ attempts: 1, sentAt: null, failedAt: null });
+      expect(after.deliveredTo?.split(',').sort()).toEqual([
+        'alice@example.org',
+        'bob@example.org',
+      ]);
+      expect(after.lastError).toMatch(/^refused greylisted@later\.test: 451/);
+      expect(after.nextAttemptAt).toBeInstanceOf(Date);
+
+      smtp.rules = {};
+      await forkEm(db.orm).nativeUpdate(
+        Notification,
+        { id: notification.id },
+        { nextAttemptAt: new Date(Date.now() - 1000) },
+      );
+      expect(await send(notification.id)).toEqual({ outcome: 'sent' });
+      after = await row(notification.id);
+      expect(after).toMatchObject({ attempts: 2, lastError: null });
+      expect(after.deliveredTo?.split(',').sort()).toEqual([
+        'alice@example.org',
+        'bob@example.org',
+        'greylisted@later.test',
+      ]);
+      // Each address got it once, the same message (one Message-ID) in two sends.
+      expect(mailsOf(notification.id).map((mail) => [...mail.to].sort())).toEqual([
+        ['alice@example.org', 'bob@example.org'],
+        ['greylisted@later.test'],
+      ]);
+      expect(await send(notification.id)).toEqual({ outcome: 'sent' });
+      expect(mailsOf(notification.id)).toHaveLength(2);
+    },
+  );
+
+  it.skipIf(skip)(
     'waits for a directory that cannot list the recipients, rather than leave them out',
     async () => {
       const site = await aSite();
