@@ -12,6 +12,7 @@ import {
   type RunSummary,
 } from './port';
 import { type Directory } from '../directory/port';
+import { settleDatabasePassword } from '../keys/server-secrets';
 import { peopleDigest, siteConfiguration } from './site-data';
 
 export interface ConfigureServerInput extends ConfigurationTarget {
@@ -51,7 +52,7 @@ export function createAnsibleActivities(deps: {
 }) {
   async function configureServer(input: ConfigureServerInput): Promise<RunSummary> {
     return recordedRun(input, `configuring ${input.hostname}`, async (target, control, record) => {
-      const { vars, secrets } = await siteConfiguration(
+      const { vars, secrets, pendingDatabasePassword } = await siteConfiguration(
         deps.orm,
         deps.secretKey,
         target,
@@ -63,7 +64,12 @@ export function createAnsibleActivities(deps: {
           unix_groups: vars.berth.unix_groups,
         });
       }
-      return deps.ansible.configure({ target, vars, secrets }, control);
+      const report = await deps.ansible.configure({ target, vars, secrets }, control);
+      // The server has the reset password now (a failed run throws, and leaves it waiting).
+      if (pendingDatabasePassword !== null) {
+        await settleDatabasePassword(forkEm(deps.orm), target.vmId, pendingDatabasePassword);
+      }
+      return report;
     });
   }
 

@@ -1,4 +1,4 @@
-import { databaseRootPassword } from '../keys/server-secrets';
+import { databasePasswordForRun } from '../keys/server-secrets';
 import { createHash } from 'node:crypto';
 import { type Orm, forkEm } from '../../libs/db/orm';
 import { Site, SiteRole, SshKey, Vhost } from '../../libs/domain';
@@ -55,8 +55,14 @@ export async function siteConfiguration(
    * away from people who still have it.
    */
   directory?: Pick<Directory, 'membersOf' | 'findUser'>,
-): Promise<{ vars: SiteVars; secrets: SiteSecrets }> {
+): Promise<{
+  vars: SiteVars;
+  secrets: SiteSecrets;
+  /** A reset database password the run sets, sealed (settleDatabasePassword), or null. */
+  pendingDatabasePassword: string | null;
+}> {
   const em = forkEm(orm);
+  const databasePassword = await databasePasswordForRun(em, secretKey, target.vmId);
   const site = target.siteId ? await em.findOne(Site, target.siteId) : null;
   const people = site ? await sitePeople(orm, site.id, directory) : { users: [], unix_groups: [] };
   const vhosts = site
@@ -125,10 +131,11 @@ export async function siteConfiguration(
     },
     secrets: {
       berth_secrets: {
-        mysql_root_password: await databaseRootPassword(em, secretKey, target.vmId),
+        mysql_root_password: databasePassword.password,
         tls,
       },
     },
+    pendingDatabasePassword: databasePassword.pending,
   };
 }
 

@@ -6,19 +6,41 @@ import { atRestKey, openSecret, sealSecret } from './secret-box';
 /** The name of a server's database root password among its secrets. */
 export const databaseRootPasswordName = 'database-root-password';
 
+/** A row's `sealed` while the server still has its derived password (a first reset waits). */
+const derivedSealed = '';
+
 /**
- * The server's database root password: the one its admins were last given by a reset, or else
- * one derived from the deployment's secret key and the VM id (which needs no storage and was
- * never shown to anyone). Neither passes through workflow history: runs read it here.
+ * The database root password a configuration run sets on the server: a reset's that waits for
+ * a run (`pending`, returned sealed so the run can settle it), else the one the server has, the
+ * last reset's or one derived from the deployment's secret key and the VM id (which needs no
+ * storage and was never shown to anyone). Neither passes through workflow history: runs read it
+ * here.
  */
-export async function databaseRootPassword(
+export async function databasePasswordForRun(
   em: Em,
   secretKey: Buffer,
   vmId: string,
-): Promise<string> {
+): Promise<{ password: string; pending: string | null }> {
   const stored = await em.findOne(ServerSecret, { vmId, name: databaseRootPasswordName });
-  if (stored) return openSecret(atRestKey(secretKey), stored.sealed, context(vmId));
-  return derivedDatabasePassword(secretKey, vmId);
+  const sealed = stored?.pending ?? stored?.sealed ?? derivedSealed;
+  return {
+    password:
+      sealed === derivedSealed
+        ? derivedDatabasePassword(secretKey, vmId)
+        : openSecret(atRestKey(secretKey), sealed, context(vmId)),
+    pending: stored?.pending ?? null,
+  };
+}
+
+/**
+ * After a run that set `pending` (as databasePasswordForRun gave it) on the server: it is the
+ * server's password now, and no longer waits, unless a newer reset has replaced it meanwhile
+ * (the next run sets that one).
+ */
+export async function settleDatabasePassword(em: Em, vmId: string, pending: string): Promise<void> {
+  const where = { vmId, name: databaseRootPasswordName };
+  await em.nativeUpdate(ServerSecret, where, { sealed: pending });
+  await em.nativeUpdate(ServerSecret, { ...where, pending }, { pending: null });
 }
 
 export function derivedDatabasePassword(secretKey: Buffer, vmId: string): string {
@@ -31,8 +53,8 @@ export function newDatabasePassword(): string {
 }
 
 /**
- * Stores `password` as the server's database root password, in the caller's transaction, and
- * returns what it replaced (undefined: the derived one) so that a refused change can be undone.
+ * Stores `password` as the server's next database root password, for the next configuration run
+ * to set, in the caller's transaction; returns it sealed, for withdrawDatabasePassword.
  */
 export async function storeDatabasePassword(
   em: Em,
@@ -40,28 +62,39 @@ export async function storeDatabasePassword(
   vmId: string,
   password: string,
   actor: string,
-): Promise<ServerSecret | undefined> {
-  const sealed = sealSecret(atRestKey(secretKey), password, context(vmId));
+): Promise<string> {
+  const pending = sealSecret(atRestKey(secretKey), password, context(vmId));
   const existing = await em.findOne(ServerSecret, { vmId, name: databaseRootPasswordName });
-  const previous = existing
-    ? new ServerSecret({
-        vmId,
-        name: databaseRootPasswordName,
-        sealed: existing.sealed,
-        updatedBy: existing.updatedBy,
-      })
-    : undefined;
-  if (previous && existing) previous.updatedAt = existing.updatedAt;
   if (existing) {
-    existing.sealed = sealed;
+    existing.pending = pending;
     existing.updatedBy = actor;
     existing.updatedAt = new Date();
   } else {
-    em.persist(
-      new ServerSecret({ vmId, name: databaseRootPasswordName, sealed, updatedBy: actor }),
-    );
+    // Until a run sets it, the server has the derived password.
+    const row = new ServerSecret({
+      vmId,
+      name: databaseRootPasswordName,
+      sealed: derivedSealed,
+      updatedBy: actor,
+    });
+    row.pending = pending;
+    em.persist(row);
   }
-  return previous;
+  return pending;
+}
+
+/**
+ * Takes back a reset the site's workflow refused, unless a newer reset has replaced it: the row
+ * goes too if the reset made it (the server still has its derived password), so nothing is left.
+ */
+export async function withdrawDatabasePassword(
+  em: Em,
+  vmId: string,
+  pending: string,
+): Promise<void> {
+  const ours = { vmId, name: databaseRootPasswordName, pending };
+  await em.nativeDelete(ServerSecret, { ...ours, sealed: derivedSealed });
+  await em.nativeUpdate(ServerSecret, ours, { pending: null });
 }
 
 function context(vmId: string): string {

@@ -14,9 +14,21 @@ export class ServerSecret {
   @PrimaryKey({ type: 'string', length: 60 })
   name: string;
 
-  /** `v1.<iv>.<ciphertext>.<tag>`; never leaves the worker and the api unopened. */
+  /**
+   * `v1.<iv>.<ciphertext>.<tag>`; never leaves the worker and the api unopened. Empty while the
+   * server still has the password derived for it and a first reset waits in `pending`.
+   */
   @Property({ type: 'text', hidden: true })
   sealed: string;
+
+  /**
+   * A new value that waits for a configuration run to set it on the server, sealed like `sealed`
+   * (the value the server has); the run then makes it `sealed`. A reset the site's workflow
+   * refuses takes back its own pending value only, so two resets at once never leave the
+   * database believing in a password the server does not have.
+   */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  pending: string | null = null;
 
   @Property({ type: 'string', length: 200 })
   updatedBy: string;

@@ -133,6 +133,44 @@ describe.each(databaseKinds)('database password reset on %s', (kind) => {
     expect(await forkEm(db.orm).count(ServerSecret, { vmId: vm.id })).toBe(0);
   });
 
+  it.skipIf(skip)(
+    'keeps the password the server has through two resets at once, refused or not',
+    async () => {
+      const siteId = await readySite();
+      const vm = await forkEm(db.orm).findOneOrFail(Vm, { siteId });
+      const first = await reset({ siteId });
+      await done(first.operation!.id);
+      expect(await configured(siteId)).toBe(first.password);
+
+      // Both accepted: the server ends with one of them, and nothing waits.
+      const both = await Promise.all([reset({ siteId }), reset({ siteId })]);
+      for (const result of both)
+        expect((await done(result.operation!.id))?.status).toBe('SUCCEEDED');
+      const now = await configured(siteId);
+      expect(both.map((result) => result.password)).toContain(now);
+      expect(await forkEm(db.orm).findOneOrFail(ServerSecret, { vmId: vm.id })).toMatchObject({
+        pending: null,
+      });
+
+      // Both refused (the site is disabled): neither takes back the other's, nothing waits.
+      const disabled = await berth.graphql<{ result: { operation: { id: string } } }>(
+        'mutation ($input: SiteChangeInput!) { result: disableSite(input: $input) { ... on SiteOperationPayload { operation { id } } } }',
+        { input: { siteId } },
+      );
+      await done(disabled.data!.result.operation.id);
+      const refused = await Promise.all([reset({ siteId }), reset({ siteId })]);
+      expect(refused.map((result) => result.code)).toEqual([
+        'ILLEGAL_TRANSITION',
+        'ILLEGAL_TRANSITION',
+      ]);
+      expect(await configured(siteId)).toBe(now);
+      expect(await forkEm(db.orm).findOneOrFail(ServerSecret, { vmId: vm.id })).toMatchObject({
+        pending: null,
+      });
+    },
+    120_000,
+  );
+
   it.skipIf(skip)("hides another user's site and changes nothing", async () => {
     const siteId = await readySite();
     expect(await reset({ siteId }, { userId: 'bob' })).toMatchObject({ code: 'SITE_NOT_FOUND' });

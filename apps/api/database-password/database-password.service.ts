@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  databaseRootPasswordName,
   newDatabasePassword,
   storeDatabasePassword,
+  withdrawDatabasePassword,
 } from '../../../activities/keys/server-secrets';
 import { type Principal } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
 import { forkEm, type Orm } from '../../../libs/db/orm';
-import { ServerSecret, Vm } from '../../../libs/domain';
+import { Vm } from '../../../libs/domain';
 import { IllegalTransitionError, SiteOperationPayload } from '../sites/change-site.payload';
 import { type SiteChangeInput } from '../sites/change-site.input';
 import { SiteChangesService } from '../sites/site-changes.service';
@@ -40,11 +40,11 @@ export class DatabasePasswordService {
     if (!vm) return new IllegalTransitionError('the site has no server yet');
 
     const password = newDatabasePassword();
-    const previous = await forkEm(this.orm).transactional((tx) =>
+    const pending = await forkEm(this.orm).transactional((tx) =>
       storeDatabasePassword(tx, this.config.secretKey, vm.id, password, principal.userId),
     );
     const result = await this.changes.configureChange(principal, input, resetRequest, {
-      undo: () => this.restore(vm.id, previous),
+      undo: () => withdrawDatabasePassword(forkEm(this.orm), vm.id, pending),
       action: 'database.password-reset',
       summary: `database root password reset by ${principal.userId}`,
     });
@@ -57,12 +57,5 @@ export class DatabasePasswordService {
   ): DatabasePasswordResult {
     if (!(result instanceof SiteOperationPayload)) return result;
     return Object.assign(new DatabasePasswordPayload(), { operation: result.operation, password });
-  }
-
-  /** Puts back the password a refused reset replaced (none: the derived one again). */
-  private async restore(vmId: string, previous: ServerSecret | undefined): Promise<void> {
-    const em = forkEm(this.orm);
-    if (previous) await em.upsert(ServerSecret, previous);
-    else await em.nativeDelete(ServerSecret, { vmId, name: databaseRootPasswordName });
   }
 }

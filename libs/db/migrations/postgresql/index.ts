@@ -25,6 +25,7 @@ import { Migration20261205000400_site_snapshot } from './Migration20261205000400
 import { Migration20261205000500_server_secret } from './Migration20261205000500_server_secret';
 import { Migration20261205010000_simulated_clone } from './Migration20261205010000_simulated_clone';
 import { Migration20261205020000_backups_and_test_servers } from './Migration20261205020000_backups_and_test_servers';
+import { Migration20261205030000_server_secret_pending } from './Migration20261205030000_server_secret_pending';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -81,5 +82,9 @@ export const postgresqlMigrations: MigrationObject[] = [
   {
     name: 'Migration20261205020000_backups_and_test_servers',
     class: Migration20261205020000_backups_and_test_servers,
+  },
+  {
+    name: 'Migration20261205030000_server_secret_pending',
+    class: Migration20261205030000_server_secret_pending,
   },
 ];
