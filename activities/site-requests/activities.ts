@@ -1,15 +1,19 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Context } from '@temporalio/activity';
 import { type BerthConfig } from '../../libs/config';
 import { type Em, forkEm, type Orm } from '../../libs/db/orm';
 import { Operation, requestEventKey, Site, SiteEvent } from '../../libs/domain';
 import { type TemporalClientSource } from '../../libs/temporal/lazy-client';
-import { siteWorkflowId } from '../../libs/temporal/names';
 import { siteWorkflowState, startSiteWorkflow } from '../../libs/temporal/site-start';
 import { applyTransition } from '../records/activities';
+import { recordSiteRequested } from '../records/site-requested';
 
 /** Stranded requests handled per repair, oldest first; the next repair takes the rest. */
 export const maxSitesPerRepair = 200;
+
+/** How the repair's `site.requested` events say the request got there. */
+const startedByRepair =
+  'its workflow was started by the site-request repair, the api having stopped first';
+const recordedByRepair = 'recorded by the site-request repair, the api having stopped first';
 
 /** Requested sites read per query while looking for stranded ones. */
 const pageSize = 500;
@@ -59,10 +63,10 @@ export function createSiteRequestActivities(deps: {
       const state = await siteWorkflowState(client, site.id);
       if (state === 'none') {
         await startSiteWorkflow(client, deps.config, site, operation.id);
-        await record(site, 'its workflow was started by the site-request repair');
+        await recordSiteRequested(deps.orm, site, startedByRepair);
         report.started.push(site.id);
       } else if (state === 'running') {
-        await record(site, 'recorded by the site-request repair');
+        await recordSiteRequested(deps.orm, site, recordedByRepair);
         report.recorded.push(site.id);
       } else {
         await forkEm(deps.orm).transactional((em) =>
@@ -146,26 +150,6 @@ export function createSiteRequestActivities(deps: {
       const operation = bySite.get(site.id);
       return operation ? [{ site, operation }] : [];
     });
-  }
-
-  /** The request's audit event, as the api writes it once the workflow has started. */
-  async function record(site: Site, how: string): Promise<void> {
-    const em = forkEm(deps.orm);
-    try {
-      await em.persistAndFlush(
-        new SiteEvent({
-          siteId: site.id,
-          actor: site.owner,
-          action: 'site.requested',
-          summary: `site "${site.name}" requested; ${how}, the api having stopped first`,
-          workflowId: siteWorkflowId(site.id),
-          dedupeKey: requestEventKey(site.id),
-        }),
-      );
-    } catch (error) {
-      // Written meanwhile, by the api for a repeated request or by another repair.
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-    }
   }
 
   return { startStrandedSites };

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { recordSiteRequested } from '../../../activities/records/site-requested';
 import { type FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Client } from '@temporalio/client';
@@ -9,7 +10,6 @@ import {
   NetworkConfig,
   Operation,
   type OperationStatus,
-  requestEventKey,
   Site,
   SiteEvent,
   SiteRole,
@@ -157,7 +157,7 @@ export class SitesService {
       this.log.error({ siteId: site.id, err: error }, 'starting the site workflow failed');
       await this.undoUnstarted(site, operation);
     }
-    await this.recordRequested(site);
+    await recordSiteRequested(this.orm, site);
     this.log.info({ siteId: site.id, operationId: operation.id }, 'site requested');
     return this.payload(site, operation);
   }
@@ -363,7 +363,7 @@ export class SitesService {
       this.log.error({ siteId: site.id, err: error }, 'starting the site workflow failed');
       throw serviceUnavailable('The workflow engine');
     }
-    await this.recordRequested(site);
+    await recordSiteRequested(this.orm, site);
     const network = await em.findOne(NetworkConfig, { siteId: site.id });
     return Object.assign(new RequestSitePayload(), {
       site: toSiteModel(site, network ?? undefined),
@@ -401,26 +401,6 @@ export class SitesService {
 
   private startSiteWorkflow(site: Site, operation: Operation): Promise<void> {
     return startSiteWorkflow(this.temporal, this.config, site, operation.id);
-  }
-
-  private async recordRequested(site: Site): Promise<void> {
-    const em = forkEm(this.orm);
-    const dedupeKey = requestEventKey(site.id);
-    if (await em.findOne(SiteEvent, { dedupeKey })) return;
-    try {
-      await em.persistAndFlush(
-        new SiteEvent({
-          siteId: site.id,
-          actor: site.owner,
-          action: 'site.requested',
-          summary: `site "${site.name}" requested`,
-          workflowId: siteWorkflowId(site.id),
-          dedupeKey,
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-    }
   }
 
   private payload(site: Site, operation: Operation): RequestSitePayload {
