@@ -8,6 +8,7 @@ import { forkEm } from '../../libs/db/orm';
 import {
   certificateKeyContext,
   ConfigurationRun,
+  DomainName,
   Notification,
   Operation,
   SiteCertificate,
@@ -455,6 +456,61 @@ describe.each(databaseKinds)('TLS certificates on %s', (kind) => {
       );
     },
   );
+
+  it.skipIf(skip)('asks for names waiting for approval, but never for a rejected one', async () => {
+    const { siteId, hostname } = await readySite();
+    const waiting = `${uniqueName('blog')}.example.net`;
+    const refused = `${uniqueName('blog')}.example.org`;
+    const added = await send<{ operation: { id: string } }>(addVhostMutation, {
+      siteId,
+      name: 'blog',
+      serverName: `blog.${hostname}`,
+      aliases: [{ name: waiting }, { name: refused }],
+    });
+    if (!('operation' in added)) throw new Error(JSON.stringify(added));
+    expect(await finished(added.operation.id)).toBe('SUCCEEDED');
+    await statusOf(siteId, 'READY');
+    const names = await forkEm(db.orm).find(DomainName, { siteId }, { orderBy: { name: 'asc' } });
+    expect(names.map((row) => [row.name, row.status])).toEqual(
+      [
+        [`blog.${hostname}`, 'approved'],
+        [waiting, 'pending'],
+        [refused, 'pending'],
+      ].sort(([a], [b]) => a!.localeCompare(b!)),
+    );
+    const rejection = await berth.graphql<{ result: { __typename: string } }>(
+      /* GraphQL */ `
+        mutation Reject($input: RejectDomainNameInput!) {
+          result: rejectDomainName(input: $input) {
+            __typename
+          }
+        }
+      `,
+      { input: { id: names.find((row) => row.name === refused)!.id, reason: 'not theirs' } },
+      operator,
+    );
+    expect(rejection.data?.result.__typename).toBe('DomainNameDecisionPayload');
+    await statusOf(siteId, 'READY');
+
+    const before = await written(siteId);
+    for (const asked of [[refused], [`blog.${hostname}`, waiting, refused]]) {
+      const result = await send(requestMutation, { siteId, vhost: 'blog', names: asked });
+      expect(result, asked.join()).toMatchObject({
+        code: 'CERTIFICATE_NAME_NOT_SERVED',
+        field: 'names',
+        message: `virtual host blog will never answer as ${refused}: the name was rejected`,
+      });
+      expect(await written(siteId)).toEqual(before);
+    }
+    // A name still waiting may be in a request, so that TLS can follow its approval at once.
+    const request = await requested({
+      siteId,
+      vhost: 'blog',
+      names: [`blog.${hostname}`, waiting],
+    });
+    expect(request).toMatchObject({ status: 'REQUESTED', names: [`blog.${hostname}`, waiting] });
+    expect(readRequest(request.csr).names).toEqual([`blog.${hostname}`, waiting]);
+  });
 
   it.skipIf(skip)(
     'refuses each bad upload with its typed error, writing nothing, and then takes a good one',

@@ -45,7 +45,8 @@ export class CertificateNotFoundError extends UserError {
 
 @ObjectType('CertificateNameNotServedError', {
   implements: () => [UserError],
-  description: 'A name is not one the virtual host answers as (its server name or aliases)',
+  description:
+    'A name is not one the virtual host answers as (its server name or aliases), or it was rejected',
 })
 export class CertificateNameNotServedError extends UserError {
   constructor(message: string) {

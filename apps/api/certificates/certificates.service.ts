@@ -8,6 +8,7 @@ import { type BerthConfig } from '../../../libs/config';
 import { type Em, forkEm, type Orm } from '../../../libs/db/orm';
 import {
   certificateKeyContext,
+  DomainName,
   installedCertificateStatuses,
   NetworkConfig,
   Site,
@@ -105,6 +106,13 @@ export class CertificatesService {
     if (notServed.length > 0) {
       return new CertificateNameNotServedError(
         `virtual host ${input.vhost} does not answer as ${listed(notServed)}`,
+      );
+    }
+    const rejected = names.filter((name) => vhost.rejected.includes(name));
+    if (rejected.length > 0) {
+      return new CertificateNameNotServedError(
+        `virtual host ${input.vhost} will never answer as ${listed(rejected)}: ` +
+          `${rejected.length === 1 ? 'the name was' : 'the names were'} rejected`,
       );
     }
     if (await em.findOne(SiteCertificate, { siteId: site.id, pendingVhost: input.vhost })) {
@@ -319,12 +327,18 @@ export class CertificatesService {
   }
 }
 
-/** The vhost's row id (null: the default vhost) and the names it answers as; undefined if none. */
+/**
+ * The vhost's row id (null: the default vhost) and the names a certificate for it may carry, or
+ * undefined if the site has no such vhost. Those are the names it answers as, or will once an
+ * operator approves them (a request may be made while a name waits, so that TLS can follow
+ * approval at once). A rejected name, or one another vhost answers as (it has no row of this
+ * vhost), is never served, so no certificate may be asked for it; `rejected` lists the first.
+ */
 async function servedBy(
   em: Em,
   siteId: string,
   vhost: string,
-): Promise<{ id: string | null; names: string[] } | undefined> {
+): Promise<{ id: string | null; names: string[]; rejected: string[] } | undefined> {
   if (vhost === 'default') {
     // The default vhost answers as the server's host name, once the site has a server.
     const network = await em.findOne(
@@ -332,10 +346,22 @@ async function servedBy(
       { siteId },
       { orderBy: { allocatedAt: 'asc' } },
     );
-    return { id: null, names: network ? [network.hostname] : [] };
+    return { id: null, names: network ? [network.hostname] : [], rejected: [] };
   }
   const row = await em.findOne(Vhost, { siteId, name: vhost });
-  return row ? { id: row.id, names: [row.serverName, ...row.aliases] } : undefined;
+  if (!row) return undefined;
+  const decided = await em.find(
+    DomainName,
+    { siteId, vhostId: row.id },
+    { fields: ['name', 'status'] },
+  );
+  const status = new Map(decided.map((name) => [name.name, name.status]));
+  const names = [row.serverName, ...row.aliases];
+  return {
+    id: row.id,
+    names: names.filter((name) => status.get(name) !== undefined),
+    rejected: names.filter((name) => status.get(name) === 'rejected'),
+  };
 }
 
 function repeatedRequest(
