@@ -203,7 +203,8 @@ export const settings = {
   },
   rateLimitTokenCreatePerHour: {
     env: 'BERTH_RATE_LIMIT_TOKEN_CREATE_PER_HOUR',
-    description: 'API tokens one user may create per hour (per api process); 0 turns the limit off',
+    description:
+      'API tokens one user may create in any hour (counted in the database, so across api processes); 0 turns the limit off',
     default: '20',
     schema: rateLimit,
   },

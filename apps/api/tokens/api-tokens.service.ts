@@ -14,7 +14,6 @@ import { type Em, forkEm, type Orm } from '../../../libs/db/orm';
 import { ApiToken, AuditEvent } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
 import { SiteAccessService } from '../auth/site-access.service';
-import { logRefusal, RateLimiter } from '../edge/rate-limit';
 import { createdAtCursor } from '../graphql/created-at-cursor';
 import { badUserInput, type FieldProblem, rateLimited } from '../graphql/graphql-errors';
 import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
@@ -33,6 +32,9 @@ import {
   siteIdsNotFound,
 } from './api-token.payload';
 
+/** The window BERTH_RATE_LIMIT_TOKEN_CREATE_PER_HOUR counts in. */
+const tokenCreationWindowMs = 3_600_000;
+
 /** Cursors of API token lists. */
 const cursors = createdAtCursor('api-token');
 
@@ -43,18 +45,12 @@ const cursors = createdAtCursor('api-token');
  */
 @Injectable()
 export class ApiTokensService {
-  /** Tokens made per owner and hour (BERTH_RATE_LIMIT_TOKEN_CREATE_PER_HOUR); unset: no limit. */
-  private readonly creations: RateLimiter | undefined;
-
   constructor(
     @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
     @Inject(ORM) private readonly orm: Orm,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly access: SiteAccessService,
-  ) {
-    const limit = config.rateLimits.tokenCreatePerHour;
-    this.creations = limit > 0 ? new RateLimiter({ limit, windowMs: 3_600_000 }) : undefined;
-  }
+  ) {}
 
   async create(principal: Principal, input: CreateApiTokenInput): Promise<CreateApiTokenResult> {
     const now = new Date();
@@ -79,12 +75,15 @@ export class ApiTokensService {
     }
 
     // Counted once the request is known to make a token, so a refused one costs nothing.
-    const allowance = this.creations?.take(principal.userId);
-    if (allowance && !allowance.allowed) {
-      logRefusal(this.log, 'api-token-create', principal.userId, allowance);
+    const retryAfterSeconds = await this.creationWait(principal.userId, now);
+    if (retryAfterSeconds !== undefined) {
+      this.log.warn(
+        { limit: 'api-token-create', key: principal.userId, retryAfterSeconds },
+        'rate limit reached',
+      );
       throw rateLimited(
-        `too many API tokens made in the last hour; try again in ${allowance.retryAfterSeconds} s`,
-        allowance.retryAfterSeconds,
+        `too many API tokens made in the last hour; try again in ${retryAfterSeconds} s`,
+        retryAfterSeconds,
       );
     }
 
@@ -108,6 +107,26 @@ export class ApiTokensService {
     payload.token = toModel(row);
     payload.secret = secret.token;
     return payload;
+  }
+
+  /**
+   * Seconds until the owner may make another token, or undefined if they may now: at most
+   * BERTH_RATE_LIMIT_TOKEN_CREATE_PER_HOUR in any hour, counted from the tokens' rows (revoked
+   * ones too), so that every api process sees the same count. Two requests at the same instant may
+   * both pass; the limit is against a flood, which that does not make.
+   */
+  private async creationWait(owner: string, now: Date): Promise<number | undefined> {
+    const limit = this.config.rateLimits.tokenCreatePerHour;
+    if (limit === 0) return undefined;
+    const recent = await forkEm(this.orm).find(
+      ApiToken,
+      { owner, createdAt: { $gt: new Date(now.getTime() - tokenCreationWindowMs) } },
+      { fields: ['createdAt'], orderBy: { createdAt: 'desc', id: 'desc' }, limit },
+    );
+    if (recent.length < limit) return undefined;
+    // Once the limit-th newest leaves the window, one fewer than the limit is in it.
+    const freedAt = recent[limit - 1]!.createdAt.getTime() + tokenCreationWindowMs;
+    return Math.max(1, Math.ceil((freedAt - now.getTime()) / 1000));
   }
 
   /** One page of an owner's tokens, newest first. */
