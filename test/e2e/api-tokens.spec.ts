@@ -6,6 +6,7 @@ import { DirectoryMemberships } from '../../apps/api/auth/memberships';
 import { authenticate } from '../../apps/api/auth/authenticate';
 import { type DevTokenOptions } from '../../libs/auth/dev-token';
 import { forkEm } from '../../libs/db/orm';
+import { newApiToken } from '../../libs/auth/api-token';
 import { ApiToken, AuditEvent } from '../../libs/domain';
 import { createLogger } from '../../libs/logger';
 import { type BerthStack, type GraphQLResponse, startBerth } from '../helpers/berth';
@@ -444,6 +445,58 @@ describe.each(databaseKinds)('API tokens on %s', (kind) => {
     } while (after !== null);
     expect(seen).toEqual([...made].reverse());
   });
+
+  it.skipIf(skip)(
+    'counts the hourly token limit from the rows: one at a time, over a sliding hour',
+    async () => {
+      const limit = berth.config.rateLimits.tokenCreatePerHour;
+      const owner = uniqueName('dora');
+      const now = Date.now();
+      // Made earlier: five an hour and a minute ago (out of the window), the rest 59 minutes ago.
+      const made = (minutesAgo: number, i: number) => {
+        const { tokenId, secretHash } = newApiToken(berth.config.secretKey);
+        const row = new ApiToken({
+          id: tokenId,
+          owner,
+          name: `earlier ${i}`,
+          secretHash,
+          scopes: ['read-only'],
+          siteIds: null,
+          expiresAt: new Date(now + 86_400_000),
+        });
+        row.createdAt = new Date(now - minutesAgo * 60_000);
+        return row;
+      };
+      const inWindow = limit - 5;
+      await forkEm(db.orm).persistAndFlush([
+        ...Array.from({ length: 5 }, (_, i) => made(61, i)),
+        ...Array.from({ length: inWindow }, (_, i) => made(59, 5 + i)),
+      ]);
+
+      // Ten at once: the five the window has room for are made, and no more.
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          berth.graphql<CreateData>(
+            createMutation,
+            { input: { name: `parallel ${i}`, scopes: ['READ_ONLY'] } },
+            { userId: owner },
+          ),
+        ),
+      );
+      const madeNow = answers.filter(
+        (answer) => answer.data?.createApiToken?.__typename === 'CreateApiTokenPayload',
+      );
+      const refused = answers.filter((answer) => codeOf(answer) === 'RATE_LIMITED');
+      expect({ made: madeNow.length, refused: refused.length }).toEqual({ made: 5, refused: 5 });
+      expect(await forkEm(db.orm).count(ApiToken, { owner })).toBe(5 + inWindow + 5);
+      // The oldest in the window leaves it about a minute from now.
+      for (const answer of refused) {
+        const wait = answer.errors![0]!.extensions!.retryAfterSeconds as number;
+        expect(wait).toBeGreaterThan(30);
+        expect(wait).toBeLessThanOrEqual(61);
+      }
+    },
+  );
 
   it.skipIf(skip)("the operators' HTTP endpoints take an OPERATOR token only", async () => {
     const { secret: op } = await createToken(olivia, { name: 'tools', scopes: ['OPERATOR'] });

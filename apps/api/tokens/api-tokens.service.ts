@@ -14,6 +14,7 @@ import { type Em, forkEm, type Orm } from '../../../libs/db/orm';
 import { ApiToken, AuditEvent } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
 import { SiteAccessService } from '../auth/site-access.service';
+import { RateLimiter } from '../edge/rate-limit';
 import { createdAtCursor } from '../graphql/created-at-cursor';
 import { badUserInput, type FieldProblem, rateLimited } from '../graphql/graphql-errors';
 import { BERTH_CONFIG, LOGGER, ORM } from '../tokens';
@@ -45,6 +46,9 @@ const cursors = createdAtCursor('api-token');
  */
 @Injectable()
 export class ApiTokensService {
+  /** Owners whose refusal was logged as a warning this hour; later ones are debug lines. */
+  private readonly refusalsLogged = new RateLimiter({ limit: 1, windowMs: tokenCreationWindowMs });
+
   constructor(
     @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
     @Inject(ORM) private readonly orm: Orm,
@@ -74,19 +78,6 @@ export class ApiTokensService {
       if (missing.length > 0) return siteIdsNotFound(missing);
     }
 
-    // Counted once the request is known to make a token, so a refused one costs nothing.
-    const retryAfterSeconds = await this.creationWait(principal.userId, now);
-    if (retryAfterSeconds !== undefined) {
-      this.log.warn(
-        { limit: 'api-token-create', key: principal.userId, retryAfterSeconds },
-        'rate limit reached',
-      );
-      throw rateLimited(
-        `too many API tokens made in the last hour; try again in ${retryAfterSeconds} s`,
-        retryAfterSeconds,
-      );
-    }
-
     const secret = newApiToken(this.config.secretKey);
     const row = new ApiToken({
       id: secret.tokenId,
@@ -98,10 +89,27 @@ export class ApiTokensService {
       expiresAt,
     });
     row.createdAt = now;
-    await forkEm(this.orm).transactional((tx) => {
+    const retryAfterSeconds = await forkEm(this.orm).transactional(async (tx) => {
+      // Counted once the request is known to make a token, so a refused one costs nothing; in
+      // the transaction that makes it, behind the owner's other creations.
+      await this.takeCreationTurn(tx, principal.userId);
+      const wait = await this.creationWait(tx, principal.userId, now);
+      if (wait !== undefined) return wait;
       tx.persist(row);
       audit(tx, principal, 'api-token.created', row);
+      return undefined;
     });
+    if (retryAfterSeconds !== undefined) {
+      const fields = { limit: 'api-token-create', key: principal.userId, retryAfterSeconds };
+      // A warning the first time in a window, so that a client retrying in a loop is seen once.
+      if (this.refusalsLogged.take(principal.userId).allowed) {
+        this.log.warn(fields, 'rate limit reached');
+      } else this.log.debug(fields, 'rate limit refusal');
+      throw rateLimited(
+        `too many API tokens made in the last hour; try again in ${retryAfterSeconds} s`,
+        retryAfterSeconds,
+      );
+    }
     this.log.info({ tokenId: row.id, owner: row.owner, scopes }, 'API token created');
     const payload = new CreateApiTokenPayload();
     payload.token = toModel(row);
@@ -112,13 +120,14 @@ export class ApiTokensService {
   /**
    * Seconds until the owner may make another token, or undefined if they may now: at most
    * BERTH_RATE_LIMIT_TOKEN_CREATE_PER_HOUR in any hour, counted from the tokens' rows (revoked
-   * ones too), so that every api process sees the same count. Two requests at the same instant may
-   * both pass; the limit is against a flood, which that does not make.
+   * ones too), so that every api process sees the same count. The window is read on this
+   * process's clock, as `createdAt` is written: replicas whose clocks disagree by seconds move it
+   * by as much.
    */
-  private async creationWait(owner: string, now: Date): Promise<number | undefined> {
+  private async creationWait(tx: Em, owner: string, now: Date): Promise<number | undefined> {
     const limit = this.config.rateLimits.tokenCreatePerHour;
     if (limit === 0) return undefined;
-    const recent = await forkEm(this.orm).find(
+    const recent = await tx.find(
       ApiToken,
       { owner, createdAt: { $gt: new Date(now.getTime() - tokenCreationWindowMs) } },
       { fields: ['createdAt'], orderBy: { createdAt: 'desc', id: 'desc' }, limit },
@@ -127,6 +136,20 @@ export class ApiTokensService {
     // Once the limit-th newest leaves the window, one fewer than the limit is in it.
     const freedAt = recent[limit - 1]!.createdAt.getTime() + tokenCreationWindowMs;
     return Math.max(1, Math.ceil((freedAt - now.getTime()) / 1000));
+  }
+
+  /**
+   * The transaction's first statement, so that an owner's creations count and insert one at a
+   * time (parallel requests would otherwise all count the same rows, and all pass). PostgreSQL: a
+   * lock on the owner's name, until the transaction ends. SQLite: a write that changes nothing,
+   * which takes the database's one write lock now rather than upgrading a read later.
+   */
+  private async takeCreationTurn(tx: Em, owner: string): Promise<void> {
+    const [sql, params] =
+      this.config.database.driver === 'postgresql'
+        ? ['select pg_advisory_xact_lock(hashtext(?))', [`api-token-create/${owner}`]]
+        : ['update api_token set owner = owner where owner = ?', [owner]];
+    await tx.getConnection().execute(sql, params, 'run', tx.getTransactionContext());
   }
 
   /** One page of an owner's tokens, newest first. */
