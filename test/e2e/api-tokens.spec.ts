@@ -486,7 +486,9 @@ describe.each(databaseKinds)('API tokens on %s', (kind) => {
       const madeNow = answers.filter(
         (answer) => answer.data?.createApiToken?.__typename === 'CreateApiTokenPayload',
       );
-      const refused = answers.filter((answer) => codeOf(answer) === 'RATE_LIMITED');
+      const refused = answers.filter(
+        (answer) => answer.errors?.[0]?.extensions?.code === 'RATE_LIMITED',
+      );
       expect({ made: madeNow.length, refused: refused.length }).toEqual({ made: 5, refused: 5 });
       expect(await forkEm(db.orm).count(ApiToken, { owner })).toBe(5 + inWindow + 5);
       // The oldest in the window leaves it about a minute from now.
