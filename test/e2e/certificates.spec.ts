@@ -13,6 +13,7 @@ import {
   Operation,
   SiteCertificate,
   SiteEvent,
+  Vhost,
 } from '../../libs/domain';
 import { ensureCertificateExpirySchedule } from '../../libs/temporal/certificate-expiry-schedule';
 import { certificateExpiryScheduleId, siteWorkflowId } from '../../libs/temporal/names';
@@ -492,13 +493,30 @@ describe.each(databaseKinds)('TLS certificates on %s', (kind) => {
     expect(rejection.data?.result.__typename).toBe('DomainNameDecisionPayload');
     await statusOf(siteId, 'READY');
 
+    // A name another vhost held first when names became unique (migration 20261205000300)
+    // stays in the aliases with no row of this vhost; it is never served here either.
+    const taken = `${uniqueName('taken')}.example.org`;
+    const vhost = await forkEm(db.orm).findOneOrFail(Vhost, { siteId, name: 'blog' });
+    await forkEm(db.orm).nativeUpdate(
+      Vhost,
+      { id: vhost.id },
+      { aliases: [...vhost.aliases, taken] },
+    );
+
     const before = await written(siteId);
-    for (const asked of [[refused], [`blog.${hostname}`, waiting, refused]]) {
+    const rejectedMessage = `virtual host blog will never answer as ${refused}: the name was rejected`;
+    const refusals: [string[], string][] = [
+      [[refused], rejectedMessage],
+      [[`blog.${hostname}`, waiting, refused], rejectedMessage],
+      [[waiting, taken], `another virtual host answers as ${taken}, not blog`],
+      [['elsewhere.example.org'], 'virtual host blog does not answer as elsewhere.example.org'],
+    ];
+    for (const [asked, message] of refusals) {
       const result = await send(requestMutation, { siteId, vhost: 'blog', names: asked });
       expect(result, asked.join()).toMatchObject({
         code: 'CERTIFICATE_NAME_NOT_SERVED',
         field: 'names',
-        message: `virtual host blog will never answer as ${refused}: the name was rejected`,
+        message,
       });
       expect(await written(siteId)).toEqual(before);
     }

@@ -24,7 +24,7 @@ class CertificateChange {
 
 @InputType('RequestCertificateInput', {
   description:
-    'Berth makes a private key (RSA 2048) and a certificate signing request for names a virtual host of the site answers as',
+    'Berth makes a private key (RSA 2048) and a certificate signing request for names a virtual host of the site answers as, or will once an operator approves them',
 })
 export class RequestCertificateInput extends CertificateChange {
   @Field(() => String, {

@@ -102,19 +102,8 @@ export class CertificatesService {
     }
     const vhost = await servedBy(em, site.id, input.vhost);
     if (!vhost) return new VhostNotFoundError(`the site has no virtual host named ${input.vhost}`);
-    const notServed = names.filter((name) => !vhost.names.includes(name));
-    if (notServed.length > 0) {
-      return new CertificateNameNotServedError(
-        `virtual host ${input.vhost} does not answer as ${listed(notServed)}`,
-      );
-    }
-    const rejected = names.filter((name) => vhost.rejected.includes(name));
-    if (rejected.length > 0) {
-      return new CertificateNameNotServedError(
-        `virtual host ${input.vhost} will never answer as ${listed(rejected)}: ` +
-          `${rejected.length === 1 ? 'the name was' : 'the names were'} rejected`,
-      );
-    }
+    const refusal = unservedNames(input.vhost, names, vhost);
+    if (refusal) return refusal;
     if (await em.findOne(SiteCertificate, { siteId: site.id, pendingVhost: input.vhost })) {
       return pendingError(input.vhost);
     }
@@ -327,18 +316,25 @@ export class CertificatesService {
   }
 }
 
+/** A vhost's names as a certificate request sees them. */
+interface VhostNames {
+  /** The vhost's row id; null for the default vhost. */
+  id: string | null;
+  /** Names a certificate may carry: served, or waiting for an operator's approval. */
+  names: string[];
+  /** Names on the vhost an operator rejected. */
+  rejected: string[];
+  /** Names on the vhost that another vhost answers as (it held them first; they have no row). */
+  taken: string[];
+}
+
 /**
- * The vhost's row id (null: the default vhost) and the names a certificate for it may carry, or
- * undefined if the site has no such vhost. Those are the names it answers as, or will once an
- * operator approves them (a request may be made while a name waits, so that TLS can follow
- * approval at once). A rejected name, or one another vhost answers as (it has no row of this
- * vhost), is never served, so no certificate may be asked for it; `rejected` lists the first.
+ * The site's vhost of that name and its names, or undefined if it has none. A name waiting for
+ * approval may be asked for, so that TLS can follow approval at once; a rejected or taken one is
+ * never served, so it may not. A certificate already requested is not refused at upload when a
+ * name is rejected later: that name is not served either way, and the CA has checked who holds it.
  */
-async function servedBy(
-  em: Em,
-  siteId: string,
-  vhost: string,
-): Promise<{ id: string | null; names: string[]; rejected: string[] } | undefined> {
+async function servedBy(em: Em, siteId: string, vhost: string): Promise<VhostNames | undefined> {
   if (vhost === 'default') {
     // The default vhost answers as the server's host name, once the site has a server.
     const network = await em.findOne(
@@ -346,22 +342,55 @@ async function servedBy(
       { siteId },
       { orderBy: { allocatedAt: 'asc' } },
     );
-    return { id: null, names: network ? [network.hostname] : [], rejected: [] };
+    return { id: null, names: network ? [network.hostname] : [], rejected: [], taken: [] };
   }
   const row = await em.findOne(Vhost, { siteId, name: vhost });
   if (!row) return undefined;
-  const decided = await em.find(
+  const rows = await em.find(
     DomainName,
     { siteId, vhostId: row.id },
     { fields: ['name', 'status'] },
   );
-  const status = new Map(decided.map((name) => [name.name, name.status]));
+  const status = new Map(rows.map((name) => [name.name, name.status]));
   const names = [row.serverName, ...row.aliases];
   return {
     id: row.id,
-    names: names.filter((name) => status.get(name) !== undefined),
+    names: names.filter(
+      (name) => status.get(name) === 'approved' || status.get(name) === 'pending',
+    ),
     rejected: names.filter((name) => status.get(name) === 'rejected'),
+    taken: names.filter((name) => !status.has(name)),
   };
+}
+
+/** Why a certificate for these names of the vhost cannot be asked for, if it cannot. */
+function unservedNames(
+  vhost: string,
+  asked: readonly string[],
+  served: VhostNames,
+): CertificateNameNotServedError | undefined {
+  const among = (list: readonly string[]) => asked.filter((name) => list.includes(name));
+  const [rejected, taken] = [among(served.rejected), among(served.taken)];
+  const elsewhere = asked.filter(
+    (name) => !served.names.includes(name) && !rejected.includes(name) && !taken.includes(name),
+  );
+  if (elsewhere.length > 0) {
+    return new CertificateNameNotServedError(
+      `virtual host ${vhost} does not answer as ${listed(elsewhere)}`,
+    );
+  }
+  if (taken.length > 0) {
+    return new CertificateNameNotServedError(
+      `another virtual host answers as ${listed(taken)}, not ${vhost}`,
+    );
+  }
+  if (rejected.length > 0) {
+    return new CertificateNameNotServedError(
+      `virtual host ${vhost} will never answer as ${listed(rejected)}: ` +
+        `${rejected.length === 1 ? 'the name was' : 'the names were'} rejected`,
+    );
+  }
+  return undefined;
 }
 
 function repeatedRequest(
