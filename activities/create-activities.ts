@@ -23,6 +23,7 @@ import { createPoolActivities } from './pool/activities';
 import { createRecordsActivities } from './records/activities';
 import { createSnapshotActivities } from './snapshots/activities';
 import { createTestServerActivities } from './test-servers/activities';
+import { createUpgradeQueueActivities } from './upgrade-queue/activities';
 
 /** Every activity the worker registers, wired to the adapters the configuration chooses. */
 export async function createActivities(deps: { config: BerthConfig; orm: Orm; log: Logger }) {
@@ -77,6 +78,7 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
     ...createFleetActivities({ hypervisor, orm: deps.orm }),
     ...createPeopleActivities({ orm: deps.orm, directory, temporal }),
     ...createSiteRequestActivities({ orm: deps.orm, config: deps.config, temporal }),
+    ...createUpgradeQueueActivities({ orm: deps.orm, config: deps.config, temporal }),
     ...createNotifyActivities({
       orm: deps.orm,
       mailer,

@@ -98,6 +98,13 @@ export const siteRequestRepair: ActivityOptions = {
   retry: { ...retry, maximumAttempts: 3 },
 };
 
+/** Sending queued upgrades to their sites' workflows: one Update each, heartbeating. */
+export const upgradeQueue: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { ...retry, maximumAttempts: 3 },
+};
+
 /**
  * Sending one e-mail: an SMTP server may take its timeout (SMTP_TIMEOUT_MS, at most two minutes)
  * for each of connecting, greeting and a few commands. Retried only for the activity's own

@@ -8,3 +8,4 @@ export { refillPool } from './refill-pool';
 export { site } from './site';
 export { repairSiteRequests } from './repair-site-requests';
 export { cloneServer, switchServers } from './test-server';
+export { startQueuedUpgrades } from './upgrade-queue';

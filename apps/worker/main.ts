@@ -14,6 +14,7 @@ import { ensurePeopleRefreshSchedule } from '../../libs/temporal/people-refresh-
 import { ensurePoolSchedules } from '../../libs/temporal/pool-schedules';
 import { ensureSiteRequestRepairSchedule } from '../../libs/temporal/site-request-repair-schedule';
 import { TemporalPinoLogger } from '../../libs/temporal/runtime-logger';
+import { ensureUpgradeQueueSchedule } from '../../libs/temporal/upgrade-queue-schedule';
 import { createBerthWorker } from './worker';
 
 /** Worker process: connects, serves its task queues, drains on SIGINT/SIGTERM. */
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   await ensureNotificationDeliverySchedule(client, config);
   await ensureCertificateExpirySchedule(client, config);
   await ensureSiteRequestRepairSchedule(client, config);
+  await ensureUpgradeQueueSchedule(client, config);
   await clientConnection.close();
   log.info(
     {

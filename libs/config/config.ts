@@ -133,6 +133,13 @@ export interface BerthConfig {
     readonly upgrades: ReadonlyMap<string, string>;
     readonly approvalSeconds: number;
     readonly reminderSeconds: number;
+    /**
+     * Upgrades that may run at once across the fleet (each holds a test server until it ends);
+     * past it, upgrades wait as `queued` operations. 0: no limit.
+     */
+    readonly maxPendingUpgrades: number;
+    /** How often the `upgrade-queue` schedule starts queued upgrades there is room for. */
+    readonly upgradeQueueMinutes: number;
   };
   readonly network: {
     readonly zone: string;
@@ -470,6 +477,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BerthConfig {
       upgrades: pairs(v.osUpgrades!),
       approvalSeconds: Math.round(v.upgradeApprovalDays! * 86_400),
       reminderSeconds: Math.round(v.upgradeReminderDays! * 86_400),
+      maxPendingUpgrades: v.maxPendingUpgrades!,
+      upgradeQueueMinutes: v.upgradeQueueMinutes!,
     },
     network: {
       zone: v.dnsZone!,

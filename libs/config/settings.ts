@@ -790,6 +790,20 @@ export const settings = {
     default: '7',
     schema: z.coerce.number().positive().max(365),
   },
+  maxPendingUpgrades: {
+    env: 'BERTH_MAX_PENDING_UPGRADES',
+    description:
+      'OS upgrades that may run at once across the fleet, each holding a test server until approved or called off (MWS3: MAX_PENDING_UPGRADES); past it, upgrades are queued. 0 turns the limit off',
+    default: '60',
+    schema: z.coerce.number().int().min(0).max(100_000),
+  },
+  upgradeQueueMinutes: {
+    env: 'BERTH_UPGRADE_QUEUE_MINUTES',
+    description:
+      'How often the `upgrade-queue` schedule starts the queued upgrades there is room for, oldest first',
+    default: '10',
+    schema: positiveInt.max(24 * 60),
+  },
   peopleRefreshMinutes: {
     env: 'BERTH_PEOPLE_REFRESH_MINUTES',
     description:

@@ -1,6 +1,10 @@
 import { Entity, Enum, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
-export const operationStatuses = ['running', 'succeeded', 'failed'] as const;
+/**
+ * `queued`: accepted, but not yet sent to its workflow; only OS upgrades wait so, for room under
+ * BERTH_MAX_PENDING_UPGRADES (the `upgrade-queue` schedule sends them, oldest first).
+ */
+export const operationStatuses = ['queued', 'running', 'succeeded', 'failed'] as const;
 export type OperationStatus = (typeof operationStatuses)[number];
 export const operationKinds = [
   'provision',

@@ -25,6 +25,8 @@ export const certificateExpiryWorkflowId = 'certificate-expiry';
 export const certificateExpiryScheduleId = 'certificate-expiry';
 export const siteRequestRepairWorkflowId = 'site-request-repair';
 export const siteRequestRepairScheduleId = 'site-request-repair';
+export const upgradeQueueWorkflowId = 'upgrade-queue';
+export const upgradeQueueScheduleId = 'upgrade-queue';
 
 /** Task queues. */
 export const defaultTaskQueue = 'berth';

@@ -54,6 +54,11 @@ export class OperationKindCountModel {
   @Field(() => OperationKindEnum)
   kind!: OperationKindEnum;
 
+  @Field(() => Int, {
+    description: 'Waiting to start (OS upgrades past BERTH_MAX_PENDING_UPGRADES)',
+  })
+  queued!: number;
+
   @Field(() => Int)
   running!: number;
 

@@ -86,18 +86,19 @@ export class FleetStatisticsService {
       .sort((a, b) => byText(a.host ?? '', b.host ?? '') || byText(a.status, b.status));
   }
 
-  /** Running now, or finished since `since`: per kind, by kind name. */
+  /** Queued or running now, or finished since `since`: per kind, by kind name. */
   private async operationsSince(since: Date): Promise<OperationKindCountModel[]> {
     const rows = await forkEm(this.orm)
       .createQueryBuilder(Operation)
       .select(['kind', 'status', raw('count(*) as n')])
-      .where({ $or: [{ status: 'running' }, { finishedAt: { $gte: since } }] })
+      .where({ $or: [{ status: { $in: ['queued', 'running'] } }, { finishedAt: { $gte: since } }] })
       .groupBy(['kind', 'status'])
       .execute<Counted<{ kind: OperationKind; status: OperationStatus }>[]>('all');
     const byKind = new Map<OperationKind, OperationKindCountModel>();
     for (const row of rows) {
       const counts = byKind.get(row.kind) ?? {
         kind: row.kind as OperationKindEnum,
+        queued: 0,
         running: 0,
         succeeded: 0,
         failed: 0,

@@ -2,11 +2,23 @@ import { type OperationKind, type OperationStatus } from '../../../libs/domain';
 import { Field, GraphQLISODateTime, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 
 export enum OperationStatusEnum {
+  QUEUED = 'queued',
   RUNNING = 'running',
   SUCCEEDED = 'succeeded',
   FAILED = 'failed',
 }
-registerEnumType(OperationStatusEnum, { name: 'OperationStatus' });
+registerEnumType(OperationStatusEnum, {
+  name: 'OperationStatus',
+  valuesMap: {
+    QUEUED: {
+      description:
+        'Waiting to start: an OS upgrade waits so while as many upgrades as the fleet allows (BERTH_MAX_PENDING_UPGRADES) are running',
+    },
+    RUNNING: { description: 'Started, and not yet ended' },
+    SUCCEEDED: { description: 'Ended, done' },
+    FAILED: { description: 'Ended, not done, or called off; `error` says why' },
+  },
+});
 
 export enum OperationKindEnum {
   PROVISION = 'provision',

@@ -72,7 +72,8 @@ export class OperationsResolver {
     if ((await this.visibleOperation(principal, id)) === null) return nothing();
     return this.operationFeed.follow(id, {
       version: (op) => `${op.status}/${op.progress}/${op.step}`,
-      done: (op) => op.status !== OperationStatusEnum.RUNNING,
+      done: (op) =>
+        op.status === OperationStatusEnum.SUCCEEDED || op.status === OperationStatusEnum.FAILED,
     });
   }
 

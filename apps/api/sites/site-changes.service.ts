@@ -8,8 +8,9 @@ import { type Principal } from '../../../libs/auth/principal';
 import { type Em, forkEm, type Orm } from '../../../libs/db/orm';
 import { Operation, Site, SiteEvent } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
+import { queuedUpgradeStep } from '../../../libs/upgrades/upgrade-queue';
 import { siteWorkflowId } from '../../../libs/temporal/names';
-import { changeRules, settledStatus } from '../../../workflows/site-lifecycle';
+import { changeRules, refusal, settledStatus } from '../../../workflows/site-lifecycle';
 import { changeSiteUpdate, type SiteChange } from '../../../workflows/site.messages';
 import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
 import { IdempotencyKeyReusedError } from '../graphql/user-error';
@@ -91,6 +92,134 @@ export class SiteChangesService {
       'site change accepted',
     );
     return this.payload(operation);
+  }
+
+  /**
+   * Writes the change as a `queued` operation, not sent to the site's workflow: an OS upgrade
+   * waiting for room under BERTH_MAX_PENDING_UPGRADES, which the `upgrade-queue` schedule sends
+   * (libs/upgrades). It is refused now if the workflow would refuse it now; a site has at most
+   * one queued upgrade, which a second request is answered with.
+   */
+  async enqueue(
+    principal: Principal,
+    siteId: string,
+    change: Extract<SiteChange, { kind: 'upgrade' }>,
+    idempotencyKey: string | null,
+  ): Promise<SiteOperationResult> {
+    const em = forkEm(this.orm);
+    const site = await em.findOne(Site, { id: siteId });
+    if (!site) return new SiteNotFoundError('no such site');
+    const fingerprint = createHash('sha256').update(JSON.stringify(change)).digest('hex');
+    if (idempotencyKey !== null) {
+      const existing = await em.findOne(Operation, { siteId, idempotencyKey });
+      if (existing) return this.repeat(existing, fingerprint, principal, change);
+    }
+    const refused = refusal(change, settledStatus(site.status));
+    if (refused) return new IllegalTransitionError(refused);
+    const upgrades = await em.find(Operation, {
+      siteId,
+      kind: 'upgrade',
+      status: { $in: ['queued', 'running'] },
+    });
+    const waiting = upgrades.find((operation) => operation.status === 'queued');
+    if (waiting) return this.payload(waiting);
+    if (upgrades.length > 0) {
+      return new IllegalTransitionError('an upgrade is already waiting for approval');
+    }
+    const operation = new Operation({
+      id: randomUUID(),
+      siteId,
+      kind: change.kind,
+      workflowId: siteWorkflowId(siteId),
+      requestedBy: principal.userId,
+      idempotencyKey,
+      requestFingerprint: fingerprint,
+    });
+    operation.status = 'queued';
+    operation.step = queuedUpgradeStep;
+    try {
+      await em.transactional((tx) => {
+        tx.persist(operation);
+        tx.persist(
+          new SiteEvent({
+            siteId,
+            actor: principal.userId,
+            action: 'upgrade.queued',
+            summary: `upgrade to ${change.image} queued: as many upgrades as allowed are running`,
+            dedupeKey: `upgrade.queued/${operation.id}`,
+          }),
+        );
+      });
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException) || idempotencyKey === null)
+        throw error;
+      const raced = await forkEm(this.orm).findOneOrFail(Operation, { siteId, idempotencyKey });
+      return this.repeat(raced, fingerprint, principal, change);
+    }
+    this.log.info({ siteId, operationId: operation.id }, 'upgrade queued');
+    return this.payload(operation);
+  }
+
+  /**
+   * Calls off the site's queued upgrade, if it has one that has not been sent yet: the upgrade's
+   * operation fails, and the answer is a `cancel-upgrade` operation that has already succeeded.
+   * Undefined when there is none to call off here (the workflow then judges the request).
+   */
+  async withdrawQueued(
+    principal: Principal,
+    siteId: string,
+    idempotencyKey: string | null,
+  ): Promise<SiteOperationResult | undefined> {
+    const em = forkEm(this.orm);
+    const queued = await em.findOne(Operation, { siteId, kind: 'upgrade', status: 'queued' });
+    if (!queued) return undefined;
+    const now = new Date();
+    const cancel = new Operation({
+      id: randomUUID(),
+      siteId,
+      kind: 'cancel-upgrade',
+      workflowId: siteWorkflowId(siteId),
+      requestedBy: principal.userId,
+      idempotencyKey,
+      requestFingerprint: createHash('sha256')
+        .update(JSON.stringify({ kind: 'cancel-upgrade' }))
+        .digest('hex'),
+    });
+    Object.assign(cancel, {
+      status: 'succeeded',
+      progress: 100,
+      step: 'called off the queued upgrade',
+      finishedAt: now,
+    });
+    const withdrawn = await em.transactional(async (tx) => {
+      // Guarded: the schedule may be sending it this moment, and then the workflow decides.
+      const failed = await tx.nativeUpdate(
+        Operation,
+        { id: queued.id, status: 'queued' },
+        {
+          status: 'failed',
+          step: 'called off',
+          error: `called off by ${principal.userId} before it started`,
+          finishedAt: now,
+          updatedAt: now,
+        },
+      );
+      if (failed !== 1) return false;
+      tx.persist(cancel);
+      tx.persist(
+        new SiteEvent({
+          siteId,
+          actor: principal.userId,
+          action: 'upgrade.withdrawn',
+          summary: 'queued upgrade called off before it started',
+          dedupeKey: `upgrade.withdrawn/${queued.id}`,
+        }),
+      );
+      return true;
+    });
+    if (!withdrawn) return undefined;
+    this.log.info({ siteId, operationId: queued.id }, 'queued upgrade called off');
+    return this.payload(cancel);
   }
 
   /**
@@ -195,6 +324,9 @@ export class SiteChangesService {
         'idempotencyKey',
       );
     }
+    // Queued: not sent yet (the upgrade-queue schedule sends it, with this id). Ended: accepted
+    // long ago, or never needed the workflow (a queued upgrade called off); nothing to send.
+    if (operation.status !== 'running') return this.payload(operation);
     // The Update id is the operation id: Temporal answers a repeat without applying it twice.
     const refused = await this.send(operation, principal, change);
     return refused ?? this.payload(await forkEm(this.orm).findOneOrFail(Operation, operation.id));

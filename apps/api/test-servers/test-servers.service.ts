@@ -4,6 +4,7 @@ import { type Principal } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
 import { forkEm, type Orm } from '../../../libs/db/orm';
 import { NetworkConfig, Service, SiteBackup, Vm } from '../../../libs/domain';
+import { mustQueue, upgradeRoom, upgradeTarget } from '../../../libs/upgrades/upgrade-queue';
 import { type SiteChange } from '../../../workflows/site.messages';
 import { SiteChangesService } from '../sites/site-changes.service';
 import { BERTH_CONFIG, ORM } from '../tokens';
@@ -33,7 +34,8 @@ export type TestServerChange = Extract<
  * The test server, backups and OS upgrades of a site. Each request is checked against the
  * records here, so a client gets a typed answer at once (TEST_SERVER_EXISTS, NO_TEST_SERVER,
  * BACKUP_NOT_FOUND, UPGRADE_NOT_DUE), and is then sent to the site workflow as a change, whose
- * validator has the last word (two requests may pass here together).
+ * validator has the last word (two requests may pass here together). An upgrade past the fleet's
+ * cap (BERTH_MAX_PENDING_UPGRADES) is queued instead, and calling it off withdraws it.
  */
 @Injectable()
 export class TestServersService {
@@ -53,7 +55,7 @@ export class TestServersService {
     let change: SiteChange;
     if (kind === 'restore-backup') change = { kind, name: input.date! };
     else if (kind === 'upgrade') {
-      const image = await this.upgradeTarget(input.siteId);
+      const image = await upgradeTarget(forkEm(this.orm), input.siteId, this.config.os.upgrades);
       if (image === undefined && !repeated) {
         return new UpgradeNotDueError('the site’s server runs an OS image with no upgrade');
       }
@@ -62,6 +64,14 @@ export class TestServersService {
     if (!repeated) {
       const refused = await this.refusal(change, input.siteId);
       if (refused) return refused;
+      if (change.kind === 'upgrade') {
+        const room = await upgradeRoom(forkEm(this.orm), this.config.os.maxPendingUpgrades);
+        if (mustQueue(room)) return this.changes.enqueue(principal, input.siteId, change, key);
+      }
+      if (change.kind === 'cancel-upgrade') {
+        const withdrawn = await this.changes.withdrawQueued(principal, input.siteId, key);
+        if (withdrawn) return withdrawn;
+      }
     }
     return this.changes.change(principal, input.siteId, change, key);
   }
@@ -96,14 +106,6 @@ export class TestServersService {
         };
       });
     });
-  }
-
-  /** The image the site's production server is upgraded to, when one is configured. */
-  private async upgradeTarget(siteId: string): Promise<string | undefined> {
-    const em = forkEm(this.orm);
-    const production = await em.findOne(Service, { siteId, kind: 'production' });
-    const vm = production?.vmId ? await em.findOne(Vm, production.vmId) : null;
-    return vm ? this.config.os.upgrades.get(vm.image) : undefined;
   }
 
   private async refusal(change: SiteChange, siteId: string): Promise<TestServerResult | undefined> {

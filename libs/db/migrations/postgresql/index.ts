@@ -26,6 +26,7 @@ import { Migration20261205000500_server_secret } from './Migration20261205000500
 import { Migration20261205010000_simulated_clone } from './Migration20261205010000_simulated_clone';
 import { Migration20261205020000_backups_and_test_servers } from './Migration20261205020000_backups_and_test_servers';
 import { Migration20261205030000_server_secret_pending } from './Migration20261205030000_server_secret_pending';
+import { Migration20261205151233_operation_queued } from './Migration20261205151233_operation_queued';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125125003_initial', class: Migration20261125125003_initial },
@@ -86,5 +87,9 @@ export const postgresqlMigrations: MigrationObject[] = [
   {
     name: 'Migration20261205030000_server_secret_pending',
     class: Migration20261205030000_server_secret_pending,
+  },
+  {
+    name: 'Migration20261205151233_operation_queued',
+    class: Migration20261205151233_operation_queued,
   },
 ];

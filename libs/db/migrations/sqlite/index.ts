@@ -26,6 +26,7 @@ import { Migration20261205000500_server_secret } from './Migration20261205000500
 import { Migration20261205010000_simulated_clone } from './Migration20261205010000_simulated_clone';
 import { Migration20261205020000_backups_and_test_servers } from './Migration20261205020000_backups_and_test_servers';
 import { Migration20261205030000_server_secret_pending } from './Migration20261205030000_server_secret_pending';
+import { Migration20261205151233_operation_queued } from './Migration20261205151233_operation_queued';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
@@ -61,14 +62,8 @@ export const sqliteMigrations: MigrationObject[] = [
     name: 'Migration20261205000200_site_certificate',
     class: Migration20261205000200_site_certificate,
   },
-  {
-    name: 'Migration20261205000300_domain_names',
-    class: Migration20261205000300_domain_names,
-  },
-  {
-    name: 'Migration20261205000310_site_packages',
-    class: Migration20261205000310_site_packages,
-  },
+  { name: 'Migration20261205000300_domain_names', class: Migration20261205000300_domain_names },
+  { name: 'Migration20261205000310_site_packages', class: Migration20261205000310_site_packages },
   {
     name: 'Migration20261205000320_site_unix_groups',
     class: Migration20261205000320_site_unix_groups,
@@ -86,5 +81,9 @@ export const sqliteMigrations: MigrationObject[] = [
   {
     name: 'Migration20261205030000_server_secret_pending',
     class: Migration20261205030000_server_secret_pending,
+  },
+  {
+    name: 'Migration20261205151233_operation_queued',
+    class: Migration20261205151233_operation_queued,
   },
 ];

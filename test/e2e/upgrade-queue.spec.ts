@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type QueuedUpgradesReport } from '../../activities/upgrade-queue/activities';
+import { forkEm } from '../../libs/db/orm';
+import { Operation, SiteEvent } from '../../libs/domain';
+import { ensureUpgradeQueueSchedule } from '../../libs/temporal/upgrade-queue-schedule';
+import { upgradeQueueScheduleId } from '../../libs/temporal/names';
+import { queuedUpgradeStep } from '../../libs/upgrades/upgrade-queue';
+import { type BerthStack, startBerth } from '../helpers/berth';
+import {
+  databaseKinds,
+  databaseUnavailable,
+  startDatabase,
+  type TestDatabase,
+} from '../helpers/databases';
+import { eventually } from '../helpers/eventually';
+import { type OperationData, operationQuery } from '../helpers/graphql-documents';
+import { operationFinished, provisionedSite } from '../helpers/sites';
+import { siteState, type TestServerMutation, testServerMutation } from '../helpers/test-servers';
+import { startTemporal, type TestTemporal, temporalUnavailable } from '../helpers/temporal';
+import { uniqueName } from '../helpers/test-names';
+
+/**
+ * The fleet's cap on OS upgrades at once (BERTH_MAX_PENDING_UPGRADES, here 1): past it an upgrade
+ * is a QUEUED operation that no workflow has seen, a repeat is answered with it, calling it off
+ * withdraws it, and the `upgrade-queue` workflow starts the oldest once a running upgrade ends.
+ */
+describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
+  const skip = temporalUnavailable() ?? databaseUnavailable(kind);
+  let temporal: TestTemporal;
+  let db: TestDatabase;
+  let berth: BerthStack;
+
+  beforeAll(async () => {
+    if (skip) return;
+    [temporal, db] = await Promise.all([startTemporal(), startDatabase(kind)]);
+    berth = await startBerth({
+      db,
+      temporal,
+      taskQueue: uniqueName(`upgrade-queue-${kind}`),
+      env: { BERTH_MAX_PENDING_UPGRADES: '1' },
+    });
+  });
+  afterAll(async () => {
+    await berth?.stop();
+    await Promise.all([temporal?.teardown(), db?.stop()]);
+  });
+
+  const mutate = (name: TestServerMutation, input: Record<string, unknown>) =>
+    testServerMutation(berth, name, input);
+
+  async function operation(id: string) {
+    const response = await berth.graphql<OperationData>(operationQuery, { id });
+    if (!response.data?.operation) throw new Error(JSON.stringify(response));
+    return response.data.operation;
+  }
+
+  function waitingForApproval(operationId: string) {
+    return eventually(
+      `upgrade ${operationId} waiting for approval`,
+      () => operation(operationId),
+      (op) => op.step === 'waiting for approval',
+    );
+  }
+
+  function startQueued(): Promise<QueuedUpgradesReport> {
+    return berth.temporal.workflow.execute('startQueuedUpgrades', {
+      workflowId: uniqueName('upgrade-queue'),
+      taskQueue: berth.config.temporal.taskQueue,
+      args: [],
+    });
+  }
+
+  /** What a queued upgrade must not have touched: the workflow, the site's operations. */
+  async function untouched(siteId: string) {
+    return {
+      upgrade: (await siteState(berth, siteId)).upgrade ?? null,
+      testServer: (await siteState(berth, siteId)).testServer ?? null,
+      running: await forkEm(db.orm).count(Operation, { siteId, status: 'running' }),
+    };
+  }
+
+  /** The cap is fleet-wide: each test starts with no upgrade running or queued in the database. */
+  async function noUpgrades() {
+    const left = await forkEm(db.orm).count(Operation, {
+      kind: 'upgrade',
+      status: { $in: ['queued', 'running'] },
+    });
+    expect(left, 'upgrades an earlier test left running or queued').toBe(0);
+  }
+
+  it.skipIf(skip)(
+    'queues upgrades past the cap, withdraws one called off, and starts the oldest when room frees',
+    async () => {
+      await noUpgrades();
+      const [first, second] = await Promise.all([
+        provisionedSite(berth, 'Upgrade first'),
+        provisionedSite(berth, 'Upgrade second'),
+      ]);
+      const running = await mutate('upgradeSite', { siteId: first });
+      if (!running.operation) throw new Error(JSON.stringify(running));
+      await waitingForApproval(running.operation.id);
+
+      // The cap is reached: the second site's upgrade waits, and no workflow has seen it.
+      const queued = await mutate('upgradeSite', { siteId: second, idempotencyKey: 'upgrade-1' });
+      expect(queued).toMatchObject({ __typename: 'SiteOperationPayload' });
+      const queuedId = queued.operation!.id;
+      expect(await operation(queuedId)).toMatchObject({
+        status: 'QUEUED',
+        progress: 0,
+        step: queuedUpgradeStep,
+        finishedAt: null,
+      });
+      expect(await untouched(second)).toEqual({ upgrade: null, testServer: null, running: 0 });
+      expect(
+        await forkEm(db.orm).count(SiteEvent, { siteId: second, action: 'upgrade.queued' }),
+      ).toBe(1);
+
+      // A repeat, with its key or without one, is the same queued operation; a reused key with
+      // other input is refused.
+      for (const input of [{ idempotencyKey: 'upgrade-1' }, {}]) {
+        const again = await mutate('upgradeSite', { siteId: second, ...input });
+        expect(again.operation?.id, JSON.stringify(input)).toBe(queuedId);
+      }
+      const reused = await mutate('createTestServer', {
+        siteId: second,
+        idempotencyKey: 'upgrade-1',
+      });
+      expect(reused.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(await forkEm(db.orm).count(Operation, { siteId: second, kind: 'upgrade' })).toBe(1);
+
+      // No room yet: the queue's run starts nothing.
+      expect(await startQueued()).toEqual({ running: 1, started: [], failed: [], queued: 1 });
+      expect((await operation(queuedId)).status).toBe('QUEUED');
+
+      // Called off while queued: withdrawn at once, with an operation that says so.
+      const withdrawn = await mutate('cancelSiteUpgrade', { siteId: second });
+      expect(withdrawn.operation?.kind).toBe('CANCEL_UPGRADE');
+      expect(await operation(withdrawn.operation!.id)).toMatchObject({ status: 'SUCCEEDED' });
+      expect(await operation(queuedId)).toMatchObject({
+        status: 'FAILED',
+        error: 'called off by alice before it started',
+      });
+      expect(await untouched(second)).toEqual({ upgrade: null, testServer: null, running: 0 });
+      // Nothing left to call off: the workflow refuses, as before queues.
+      expect((await mutate('cancelSiteUpgrade', { siteId: second })).code).toBe(
+        'ILLEGAL_TRANSITION',
+      );
+
+      // Asked again, it queues again; the first site's upgrade ends, and the queue starts it.
+      const requeued = await mutate('upgradeSite', { siteId: second });
+      const requeuedId = requeued.operation!.id;
+      expect((await operation(requeuedId)).status).toBe('QUEUED');
+      expect((await mutate('cancelSiteUpgrade', { siteId: first })).operation).toBeDefined();
+      expect(await operationFinished(berth, running.operation.id)).toMatchObject({
+        status: 'FAILED',
+      });
+      expect(await startQueued()).toEqual({
+        running: 0,
+        started: [requeuedId],
+        failed: [],
+        queued: 0,
+      });
+      await waitingForApproval(requeuedId);
+      expect((await siteState(berth, second)).upgrade).toMatchObject({
+        operationId: requeuedId,
+        image: 'debian-13',
+      });
+      expect(
+        await forkEm(db.orm).count(SiteEvent, { siteId: second, action: 'upgrade.dequeued' }),
+      ).toBe(1);
+      // Now it runs, a third request waits behind it.
+      const third = await mutate('upgradeSite', { siteId: first });
+      expect((await operation(third.operation!.id)).status).toBe('QUEUED');
+      await mutate('cancelSiteUpgrade', { siteId: first });
+      await mutate('cancelSiteUpgrade', { siteId: second });
+      expect(await operationFinished(berth, requeuedId)).toMatchObject({ status: 'FAILED' });
+    },
+    240_000,
+  );
+
+  it.skipIf(skip)(
+    'fails a queued upgrade whose site can no longer take it, and says why',
+    async () => {
+      await noUpgrades();
+      const [busy, disabled] = await Promise.all([
+        provisionedSite(berth, 'Upgrade busy'),
+        provisionedSite(berth, 'Upgrade disabled'),
+      ]);
+      const running = await mutate('upgradeSite', { siteId: busy });
+      await waitingForApproval(running.operation!.id);
+      const queued = await mutate('upgradeSite', { siteId: disabled });
+      expect((await operation(queued.operation!.id)).status).toBe('QUEUED');
+
+      // The site is disabled while its upgrade waits; the workflow refuses it when it is sent.
+      const disabling = await berth.graphql<{ result: { operation?: { id: string } } }>(
+        `mutation ($input: SiteChangeInput!) {
+          result: disableSite(input: $input) { ... on SiteOperationPayload { operation { id } } }
+        }`,
+        { input: { siteId: disabled } },
+      );
+      expect(await operationFinished(berth, disabling.data!.result.operation!.id)).toMatchObject({
+        status: 'SUCCEEDED',
+      });
+      await mutate('cancelSiteUpgrade', { siteId: busy });
+      await operationFinished(berth, running.operation!.id);
+      const report = await startQueued();
+      expect(report).toMatchObject({ started: [], failed: [queued.operation!.id], queued: 0 });
+      const failed = await operation(queued.operation!.id);
+      expect(failed.status).toBe('FAILED');
+      expect(failed.error).toMatch(/^not started: a disabled site cannot be changed by upgrade/);
+      expect(await untouched(disabled)).toEqual({ upgrade: null, testServer: null, running: 0 });
+      expect(
+        await forkEm(db.orm).count(SiteEvent, { siteId: disabled, action: 'upgrade.not-started' }),
+      ).toBe(1);
+    },
+    240_000,
+  );
+
+  it.skipIf(skip)('is run by a schedule every BERTH_UPGRADE_QUEUE_MINUTES', async () => {
+    await ensureUpgradeQueueSchedule(berth.temporal, berth.config);
+    const schedule = berth.temporal.schedule.getHandle(upgradeQueueScheduleId);
+    try {
+      const description = await schedule.describe();
+      expect(description.action).toMatchObject({
+        type: 'startWorkflow',
+        workflowType: 'startQueuedUpgrades',
+        taskQueue: berth.config.temporal.taskQueue,
+      });
+      expect(description.spec.intervals).toMatchObject([
+        { every: berth.config.os.upgradeQueueMinutes * 60_000 },
+      ]);
+    } finally {
+      await schedule.delete();
+    }
+  });
+});
