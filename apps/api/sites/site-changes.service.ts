@@ -5,6 +5,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Principal } from '../../../libs/auth/principal';
+import { type BerthConfig } from '../../../libs/config';
+import { takeTurn } from '../../../libs/db/turn';
 import { type Em, forkEm, type Orm } from '../../../libs/db/orm';
 import { Operation, Site, SiteEvent } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
@@ -14,7 +16,7 @@ import { changeRules, refusal, settledStatus } from '../../../workflows/site-lif
 import { changeSiteUpdate, type SiteChange } from '../../../workflows/site.messages';
 import { badUserInput, serviceUnavailable } from '../graphql/graphql-errors';
 import { IdempotencyKeyReusedError } from '../graphql/user-error';
-import { LOGGER, ORM, TEMPORAL_CLIENT } from '../tokens';
+import { BERTH_CONFIG, LOGGER, ORM, TEMPORAL_CLIENT } from '../tokens';
 import {
   IllegalTransitionError,
   SiteNotFoundError,
@@ -35,6 +37,7 @@ const catchUpDelayMs = 100;
 @Injectable()
 export class SiteChangesService {
   constructor(
+    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
     @Inject(ORM) private readonly orm: Orm,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(LOGGER) private readonly log: Logger,
@@ -116,16 +119,6 @@ export class SiteChangesService {
     }
     const refused = refusal(change, settledStatus(site.status));
     if (refused) return new IllegalTransitionError(refused);
-    const upgrades = await em.find(Operation, {
-      siteId,
-      kind: 'upgrade',
-      status: { $in: ['queued', 'running'] },
-    });
-    const waiting = upgrades.find((operation) => operation.status === 'queued');
-    if (waiting) return this.payload(waiting);
-    if (upgrades.length > 0) {
-      return new IllegalTransitionError('an upgrade is already waiting for approval');
-    }
     const operation = new Operation({
       id: randomUUID(),
       siteId,
@@ -137,18 +130,33 @@ export class SiteChangesService {
     });
     operation.status = 'queued';
     operation.step = queuedUpgradeStep;
+    let answer: Operation | IllegalTransitionError;
     try {
-      await em.transactional((tx) => {
+      answer = await em.transactional(async (tx) => {
+        // One request for the site at a time, so that it never has two queued upgrades.
+        await takeTurn(tx, this.config.database.driver, `upgrade-queue/${siteId}`);
+        const upgrades = await tx.find(Operation, {
+          siteId,
+          kind: 'upgrade',
+          status: { $in: ['queued', 'running'] },
+        });
+        const waiting = upgrades.find((row) => row.status === 'queued');
+        if (waiting) return waiting;
+        if (upgrades.length > 0) {
+          return new IllegalTransitionError('an upgrade is already waiting for approval');
+        }
         tx.persist(operation);
         tx.persist(
           new SiteEvent({
             siteId,
             actor: principal.userId,
             action: 'upgrade.queued',
-            summary: `upgrade to ${change.image} queued: as many upgrades as allowed are running`,
+            // The image is the one due when it starts: an operator may change the plan meanwhile.
+            summary: `upgrade queued (to ${change.image} as planned now): as many upgrades as allowed are running`,
             dedupeKey: `upgrade.queued/${operation.id}`,
           }),
         );
+        return operation;
       });
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException) || idempotencyKey === null)
@@ -156,8 +164,11 @@ export class SiteChangesService {
       const raced = await forkEm(this.orm).findOneOrFail(Operation, { siteId, idempotencyKey });
       return this.repeat(raced, fingerprint, principal, change);
     }
-    this.log.info({ siteId, operationId: operation.id }, 'upgrade queued');
-    return this.payload(operation);
+    if (answer instanceof IllegalTransitionError) return answer;
+    if (answer === operation) {
+      this.log.info({ siteId, operationId: operation.id }, 'upgrade queued');
+    }
+    return this.payload(answer);
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 import { type Principal } from '../../../libs/auth/principal';
 import { type BerthConfig } from '../../../libs/config';
 import { type Em, forkEm, type Orm } from '../../../libs/db/orm';
+import { takeTurn } from '../../../libs/db/turn';
 import { ApiToken, AuditEvent } from '../../../libs/domain';
 import { type Logger } from '../../../libs/logger';
 import { SiteAccessService } from '../auth/site-access.service';
@@ -92,7 +93,7 @@ export class ApiTokensService {
     const retryAfterSeconds = await forkEm(this.orm).transactional(async (tx) => {
       // Counted once the request is known to make a token, so a refused one costs nothing; in
       // the transaction that makes it, behind the owner's other creations.
-      await this.takeCreationTurn(tx, principal.userId);
+      await takeTurn(tx, this.config.database.driver, `api-token-create/${principal.userId}`);
       const wait = await this.creationWait(tx, principal.userId, now);
       if (wait !== undefined) return wait;
       tx.persist(row);
@@ -136,20 +137,6 @@ export class ApiTokensService {
     // Once the limit-th newest leaves the window, one fewer than the limit is in it.
     const freedAt = recent[limit - 1]!.createdAt.getTime() + tokenCreationWindowMs;
     return Math.max(1, Math.ceil((freedAt - now.getTime()) / 1000));
-  }
-
-  /**
-   * The transaction's first statement, so that an owner's creations count and insert one at a
-   * time (parallel requests would otherwise all count the same rows, and all pass). PostgreSQL: a
-   * lock on the owner's name, until the transaction ends. SQLite: a write that changes nothing,
-   * which takes the database's one write lock now rather than upgrading a read later.
-   */
-  private async takeCreationTurn(tx: Em, owner: string): Promise<void> {
-    const [sql, params] =
-      this.config.database.driver === 'postgresql'
-        ? ['select pg_advisory_xact_lock(hashtext(?))', [`api-token-create/${owner}`]]
-        : ['update api_token set owner = owner where owner = ?', [owner]];
-    await tx.getConnection().execute(sql, params, 'run', tx.getTransactionContext());
   }
 
   /** One page of an owner's tokens, newest first. */

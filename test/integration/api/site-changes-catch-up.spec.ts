@@ -11,6 +11,7 @@ import { type Principal } from '../../../libs/auth/principal';
 import { forkEm } from '../../../libs/db/orm';
 import { Operation, Site, type SiteStatus } from '../../../libs/domain';
 import { createLogger } from '../../../libs/logger';
+import { testConfig } from '../../helpers/config';
 import { startDatabase, type TestDatabase } from '../../helpers/databases';
 
 /** A workflow that refuses the first `refusals` Updates, judging by `judged`, then accepts. */
@@ -82,10 +83,19 @@ describe('a change refused by a workflow that has not caught up', () => {
     via: 'dev-token',
   };
 
+  /** The service on this database, with a client that only answers Updates (never dialled). */
+  const changesService = (client: Client) =>
+    new SiteChangesService(
+      testConfig({ database: db.database, temporalAddress: '127.0.0.1:7233' }),
+      db.orm,
+      client,
+      log,
+    );
+
   it('is sent again until the workflow accepts it', async () => {
     const siteId = await siteIn('ready');
     const { client, calls } = workflowRefusing(2, 'installing');
-    const service = new SiteChangesService(db.orm, client, log);
+    const service = changesService(client);
     const result = await service.change(principal, siteId, { kind: 'reboot' }, null);
     expect(result).toBeInstanceOf(SiteOperationPayload);
     expect(calls).toHaveLength(3);
@@ -97,7 +107,7 @@ describe('a change refused by a workflow that has not caught up', () => {
   it('stands at once when the database says what the workflow judged by', async () => {
     const siteId = await siteIn('disabled');
     const { client, calls } = workflowRefusing(1, 'disabled');
-    const service = new SiteChangesService(db.orm, client, log);
+    const service = changesService(client);
     const result = await service.change(principal, siteId, { kind: 'reboot' }, null);
     expect(result).toBeInstanceOf(IllegalTransitionError);
     expect(calls).toHaveLength(1);
@@ -107,7 +117,7 @@ describe('a change refused by a workflow that has not caught up', () => {
   it('stands after a few tries when the workflow never catches up', async () => {
     const siteId = await siteIn('ready');
     const { client, calls } = workflowRefusing(100, 'installing');
-    const service = new SiteChangesService(db.orm, client, log);
+    const service = changesService(client);
     const result = await service.change(principal, siteId, { kind: 'reboot' }, null);
     expect(result).toBeInstanceOf(IllegalTransitionError);
     expect(calls).toHaveLength(4);
