@@ -52,7 +52,16 @@ export interface PendingUpgrade {
   deadlineMs: number;
 }
 
-export const siteStateQuery = defineQuery<SiteState>('siteState');
+/** The `siteState` query's answer: the state, and the operations the workflow holds. */
+export interface SiteStateView extends SiteState {
+  /**
+   * Operations it has accepted and not yet ended: waiting their turn, being applied, or an upgrade
+   * waiting for approval. A sender that cannot tell whether its Update arrived asks this first.
+   */
+  heldOperations?: string[];
+}
+
+export const siteStateQuery = defineQuery<SiteStateView>('siteState');
 
 /** A change to a site. Each is one Update, answered with its operation id once accepted. */
 export type SiteChange =

@@ -101,7 +101,16 @@ export async function site(input: SiteInput): Promise<void> {
   const pending: SiteChangeRequest[] = [...(input.carried?.pending ?? [])];
   /** Configure operations the next run will finish. */
   let nextRunOperations: string[] = [...(input.carried?.nextRunOperations ?? [])];
-  setHandler(siteStateQuery, () => state);
+  /** The accepted change being applied now (it has left `pending`). */
+  let applying: string | null = null;
+  setHandler(siteStateQuery, () => ({
+    ...state,
+    heldOperations: [
+      ...pending.map((request) => request.operationId),
+      ...(applying === null ? [] : [applying]),
+      ...(state.upgrade ? [state.upgrade.operationId] : []),
+    ],
+  }));
 
   /** Status writes go one at a time, whichever part of the workflow makes them. */
   let statusLock: Promise<unknown> = Promise.resolve();
@@ -368,7 +377,13 @@ export async function site(input: SiteInput): Promise<void> {
       if (!woke && timer) {
         await onTimer(timer.kind, backups);
       } else if (pending.length > 0) {
-        await applySafely(pending.shift()!);
+        const request = pending.shift()!;
+        applying = request.operationId;
+        try {
+          await applySafely(request);
+        } finally {
+          applying = null;
+        }
       } else if (configDue()) {
         await configure();
       } else {

@@ -33,7 +33,7 @@ export interface TransitionSiteInput {
 
 export interface OperationOutcome {
   operationId: string;
-  status: Exclude<OperationStatus, 'running'>;
+  status: Exclude<OperationStatus, 'running' | 'queued'>;
   error?: string;
 }
 

@@ -47,6 +47,8 @@ export type OperationKind = (typeof operationKinds)[number];
 /** A piece of work a user started, with progress they can follow. */
 @Entity({ tableName: 'operation' })
 @Unique({ properties: ['siteId', 'idempotencyKey'] })
+// The upgrade queue counts running and queued upgrades on every request and run.
+@Index({ properties: ['kind', 'status'] })
 export class Operation {
   @PrimaryKey({ type: 'string', length: 36 })
   id: string;

@@ -129,7 +129,13 @@ describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
       expect(await forkEm(db.orm).count(Operation, { siteId: second, kind: 'upgrade' })).toBe(1);
 
       // No room yet: the queue's run starts nothing.
-      expect(await startQueued()).toEqual({ running: 1, started: [], failed: [], queued: 1 });
+      expect(await startQueued()).toEqual({
+        running: 1,
+        started: [],
+        failed: [],
+        deferred: [],
+        queued: 1,
+      });
       expect((await operation(queuedId)).status).toBe('QUEUED');
 
       // Called off while queued: withdrawn at once, with an operation that says so.
@@ -158,6 +164,7 @@ describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
         running: 0,
         started: [requeuedId],
         failed: [],
+        deferred: [],
         queued: 0,
       });
       await waitingForApproval(requeuedId);
@@ -212,6 +219,112 @@ describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
       expect(
         await forkEm(db.orm).count(SiteEvent, { siteId: disabled, action: 'upgrade.not-started' }),
       ).toBe(1);
+    },
+    240_000,
+  );
+
+  it.skipIf(skip)(
+    'gives a site one queued upgrade however many ask at once, and counts it for operators',
+    async () => {
+      await noUpgrades();
+      const [busy, site] = await Promise.all([
+        provisionedSite(berth, 'Upgrade busy'),
+        provisionedSite(berth, 'Upgrade crowd'),
+      ]);
+      const running = await mutate('upgradeSite', { siteId: busy });
+      await waitingForApproval(running.operation!.id);
+
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => mutate('upgradeSite', { siteId: site })),
+      );
+      const ids = new Set(answers.map((answer) => answer.operation?.id));
+      expect(ids.size, JSON.stringify(answers)).toBe(1);
+      expect(
+        await forkEm(db.orm).find(
+          Operation,
+          { siteId: site, kind: 'upgrade' },
+          { fields: ['status'] },
+        ),
+      ).toMatchObject([{ status: 'queued' }]);
+
+      const statistics = await berth.graphql<{
+        fleetStatistics: {
+          operations: { kind: string; queued: number; running: number }[];
+        };
+      }>(
+        '{ fleetStatistics { operations { kind queued running } } }',
+        {},
+        { userId: 'olivia', operator: true },
+      );
+      expect(
+        statistics.data?.fleetStatistics.operations.find((row) => row.kind === 'UPGRADE'),
+      ).toMatchObject({ queued: 1, running: 1 });
+
+      await mutate('cancelSiteUpgrade', { siteId: site });
+      await mutate('cancelSiteUpgrade', { siteId: busy });
+      await operationFinished(berth, running.operation!.id);
+    },
+    240_000,
+  );
+
+  it.skipIf(skip)(
+    'fails the queued upgrade of a deleted site at once, and delivers one whose sending stopped',
+    async () => {
+      await noUpgrades();
+      const [busy, doomed, stranded] = await Promise.all([
+        provisionedSite(berth, 'Upgrade busy'),
+        provisionedSite(berth, 'Upgrade doomed'),
+        provisionedSite(berth, 'Upgrade stranded'),
+      ]);
+      const running = await mutate('upgradeSite', { siteId: busy });
+      await waitingForApproval(running.operation!.id);
+      const doomedUpgrade = (await mutate('upgradeSite', { siteId: doomed })).operation!.id;
+      const strandedUpgrade = (await mutate('upgradeSite', { siteId: stranded })).operation!.id;
+
+      // An operator deletes the site while its upgrade waits for room.
+      const deletion = await berth.graphql<{ result: { operation?: { id: string } } }>(
+        `mutation ($input: SiteChangeInput!) {
+          result: deleteSite(input: $input) { ... on SiteOperationPayload { operation { id } } }
+        }`,
+        { input: { siteId: doomed } },
+        { userId: 'olivia', operator: true },
+      );
+      expect(await operationFinished(berth, deletion.data!.result.operation!.id)).toMatchObject({
+        status: 'SUCCEEDED',
+      });
+      // As a worker stopped between claiming an upgrade and sending it would leave it.
+      await forkEm(db.orm).nativeUpdate(
+        Operation,
+        { id: strandedUpgrade },
+        { status: 'running', step: 'starting' },
+      );
+
+      // No room (the busy site's upgrade runs): the deleted site's upgrade fails all the same,
+      // and the claimed one is delivered, since its workflow does not hold it.
+      const report = await startQueued();
+      expect(report).toMatchObject({
+        started: [strandedUpgrade],
+        failed: [doomedUpgrade],
+        deferred: [],
+        queued: 0,
+      });
+      expect(await operation(doomedUpgrade)).toMatchObject({
+        status: 'FAILED',
+        error: 'not started: the site was deleted',
+      });
+      await waitingForApproval(strandedUpgrade);
+      // Were it still `starting` (say its run ended before its workflow reported progress), the
+      // next run would ask the workflow, find it held, and not send it again: a resend would be
+      // refused ("already waiting") and fail a live upgrade.
+      await forkEm(db.orm).nativeUpdate(Operation, { id: strandedUpgrade }, { step: 'starting' });
+      expect(await startQueued()).toMatchObject({ started: [], failed: [], deferred: [] });
+      expect(await operation(strandedUpgrade)).toMatchObject({ status: 'RUNNING' });
+      expect((await siteState(berth, stranded)).upgrade?.operationId).toBe(strandedUpgrade);
+
+      await mutate('cancelSiteUpgrade', { siteId: stranded });
+      await mutate('cancelSiteUpgrade', { siteId: busy });
+      await operationFinished(berth, strandedUpgrade);
+      await operationFinished(berth, running.operation!.id);
     },
     240_000,
   );

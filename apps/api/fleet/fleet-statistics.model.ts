@@ -48,7 +48,8 @@ export class AddressFamilyUsageModel {
 }
 
 @ObjectType('OperationKindCount', {
-  description: 'Operations of one kind: running now, and finished since FleetStatistics.since',
+  description:
+    'Operations of one kind: queued or running now, and finished since FleetStatistics.since',
 })
 export class OperationKindCountModel {
   @Field(() => OperationKindEnum)
@@ -96,7 +97,7 @@ export class FleetStatisticsModel {
   failedOperations!: number;
 
   @Field(() => [OperationKindCountModel], {
-    description: 'Per kind, the kinds with an operation running or finished since `since`',
+    description: 'Per kind, the kinds with an operation queued, running, or finished since `since`',
   })
   operations!: OperationKindCountModel[];
 }

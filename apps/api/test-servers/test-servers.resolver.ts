@@ -67,7 +67,7 @@ export class TestServersResolver {
 
   @Mutation(() => TestServerResult, {
     description:
-      'Upgrade the OS: the test server (made for it if there is none) is upgraded first, then the upgrade waits for approveSiteUpgrade (site admins)',
+      "Upgrade the OS: the test server (made for it if there is none) is upgraded first, then the upgrade waits for approveSiteUpgrade (site admins). Past the fleet's cap on upgrades at once, the operation is QUEUED, and starts when there is room",
   })
   upgradeSite(@CurrentPrincipal() p: Principal, @Args('input') input: SiteChangeInput) {
     return this.run(p, 'upgrade', input);
@@ -82,7 +82,8 @@ export class TestServersResolver {
   }
 
   @Mutation(() => TestServerResult, {
-    description: 'Call off a waiting upgrade; a test server made for it is deleted (site admins)',
+    description:
+      'Call off a waiting upgrade; a test server made for it is deleted. A QUEUED upgrade is withdrawn at once (site admins)',
   })
   cancelSiteUpgrade(@CurrentPrincipal() p: Principal, @Args('input') input: SiteChangeInput) {
     return this.run(p, 'cancel-upgrade', input);

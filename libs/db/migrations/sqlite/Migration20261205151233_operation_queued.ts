@@ -1,7 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Operations may be `queued` (OS upgrades waiting for room under BERTH_MAX_PENDING_UPGRADES).
+ * Operations may be `queued` (OS upgrades waiting for room under BERTH_MAX_PENDING_UPGRADES),
+ * and are indexed by kind and status, which the upgrade queue counts by.
  * SQLite cannot change a check constraint: the operation table is rebuilt with the new statuses.
  * Hand-written from the generated diff, which rebuilt every table with a check constraint.
  */
@@ -16,6 +17,9 @@ export class Migration20261205151233_operation_queued extends Migration {
     this.addSql(`drop table \`operation\`;`);
     this.addSql(`alter table \`operation__temp_alter\` rename to \`operation\`;`);
     this.addSql(`create index \`operation_site_id_index\` on \`operation\` (\`site_id\`);`);
+    this.addSql(
+      `create index \`operation_kind_status_index\` on \`operation\` (\`kind\`, \`status\`);`,
+    );
     this.addSql(
       `create unique index \`operation_site_id_idempotency_key_unique\` on \`operation\` (\`site_id\`, \`idempotency_key\`);`,
     );
