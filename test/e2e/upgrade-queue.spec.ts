@@ -88,6 +88,27 @@ describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
     expect(left, 'upgrades an earlier test left running or queued').toBe(0);
   }
 
+  /**
+   * The cap reached: a site whose upgrade runs (waiting for approval), and new sites with the
+   * given name prefixes, provisioned at once.
+   */
+  async function fleetAtCap<const Prefixes extends string[]>(
+    ...prefixes: Prefixes
+  ): Promise<{ busy: string; runningId: string; sites: { [K in keyof Prefixes]: string } }> {
+    await noUpgrades();
+    const [busy, ...sites] = await Promise.all(
+      ['Upgrade busy', ...prefixes].map((prefix) => provisionedSite(berth, prefix)),
+    );
+    const running = await mutate('upgradeSite', { siteId: busy });
+    if (!running.operation) throw new Error(JSON.stringify(running));
+    await waitingForApproval(running.operation.id);
+    return {
+      busy: busy!,
+      runningId: running.operation.id,
+      sites: sites as { [K in keyof Prefixes]: string },
+    };
+  }
+
   it.skipIf(skip)(
     'queues upgrades past the cap, withdraws one called off, and starts the oldest when room frees',
     async () => {
@@ -188,13 +209,8 @@ describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
   it.skipIf(skip)(
     'fails a queued upgrade whose site can no longer take it, and says why',
     async () => {
-      await noUpgrades();
-      const [busy, disabled] = await Promise.all([
-        provisionedSite(berth, 'Upgrade busy'),
-        provisionedSite(berth, 'Upgrade disabled'),
-      ]);
-      const running = await mutate('upgradeSite', { siteId: busy });
-      await waitingForApproval(running.operation!.id);
+      const { busy, runningId, sites } = await fleetAtCap('Upgrade disabled');
+      const [disabled] = sites;
       const queued = await mutate('upgradeSite', { siteId: disabled });
       expect((await operation(queued.operation!.id)).status).toBe('QUEUED');
 
@@ -209,7 +225,7 @@ describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
         status: 'SUCCEEDED',
       });
       await mutate('cancelSiteUpgrade', { siteId: busy });
-      await operationFinished(berth, running.operation!.id);
+      await operationFinished(berth, runningId);
       const report = await startQueued();
       expect(report).toMatchObject({ started: [], failed: [queued.operation!.id], queued: 0 });
       const failed = await operation(queued.operation!.id);
@@ -226,13 +242,8 @@ describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
   it.skipIf(skip)(
     'gives a site one queued upgrade however many ask at once, and counts it for operators',
     async () => {
-      await noUpgrades();
-      const [busy, site] = await Promise.all([
-        provisionedSite(berth, 'Upgrade busy'),
-        provisionedSite(berth, 'Upgrade crowd'),
-      ]);
-      const running = await mutate('upgradeSite', { siteId: busy });
-      await waitingForApproval(running.operation!.id);
+      const { busy, runningId, sites } = await fleetAtCap('Upgrade crowd');
+      const [site] = sites;
 
       const answers = await Promise.all(
         Array.from({ length: 6 }, () => mutate('upgradeSite', { siteId: site })),
@@ -262,7 +273,7 @@ describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
 
       await mutate('cancelSiteUpgrade', { siteId: site });
       await mutate('cancelSiteUpgrade', { siteId: busy });
-      await operationFinished(berth, running.operation!.id);
+      await operationFinished(berth, runningId);
     },
     240_000,
   );
@@ -270,14 +281,8 @@ describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
   it.skipIf(skip)(
     'fails the queued upgrade of a deleted site at once, and delivers one whose sending stopped',
     async () => {
-      await noUpgrades();
-      const [busy, doomed, stranded] = await Promise.all([
-        provisionedSite(berth, 'Upgrade busy'),
-        provisionedSite(berth, 'Upgrade doomed'),
-        provisionedSite(berth, 'Upgrade stranded'),
-      ]);
-      const running = await mutate('upgradeSite', { siteId: busy });
-      await waitingForApproval(running.operation!.id);
+      const { busy, runningId, sites } = await fleetAtCap('Upgrade doomed', 'Upgrade stranded');
+      const [doomed, stranded] = sites;
       const doomedUpgrade = (await mutate('upgradeSite', { siteId: doomed })).operation!.id;
       const strandedUpgrade = (await mutate('upgradeSite', { siteId: stranded })).operation!.id;
 
@@ -324,7 +329,7 @@ describe.each(databaseKinds)('the upgrade queue on %s', (kind) => {
       await mutate('cancelSiteUpgrade', { siteId: stranded });
       await mutate('cancelSiteUpgrade', { siteId: busy });
       await operationFinished(berth, strandedUpgrade);
-      await operationFinished(berth, running.operation!.id);
+      await operationFinished(berth, runningId);
     },
     240_000,
   );

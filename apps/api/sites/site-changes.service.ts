@@ -55,21 +55,13 @@ export class SiteChangesService {
     const site = await em.findOne(Site, { id: siteId });
     if (!site) return new SiteNotFoundError('no such site');
     if (site.status === 'deleted') return new IllegalTransitionError('the site is deleted');
-    const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    const fingerprint = fingerprintOf(request);
 
     if (idempotencyKey !== null) {
       const existing = await em.findOne(Operation, { siteId, idempotencyKey });
       if (existing) return this.repeat(existing, fingerprint, principal, change);
     }
-    const operation = new Operation({
-      id: randomUUID(),
-      siteId,
-      kind: change.kind,
-      workflowId: siteWorkflowId(siteId),
-      requestedBy: principal.userId,
-      idempotencyKey,
-      requestFingerprint: fingerprint,
-    });
+    const operation = newOperation(principal, siteId, change.kind, idempotencyKey, fingerprint);
     try {
       await em.persistAndFlush(operation);
     } catch (error) {
@@ -112,22 +104,14 @@ export class SiteChangesService {
     const em = forkEm(this.orm);
     const site = await em.findOne(Site, { id: siteId });
     if (!site) return new SiteNotFoundError('no such site');
-    const fingerprint = createHash('sha256').update(JSON.stringify(change)).digest('hex');
+    const fingerprint = fingerprintOf(change);
     if (idempotencyKey !== null) {
       const existing = await em.findOne(Operation, { siteId, idempotencyKey });
       if (existing) return this.repeat(existing, fingerprint, principal, change);
     }
     const refused = refusal(change, settledStatus(site.status));
     if (refused) return new IllegalTransitionError(refused);
-    const operation = new Operation({
-      id: randomUUID(),
-      siteId,
-      kind: change.kind,
-      workflowId: siteWorkflowId(siteId),
-      requestedBy: principal.userId,
-      idempotencyKey,
-      requestFingerprint: fingerprint,
-    });
+    const operation = newOperation(principal, siteId, change.kind, idempotencyKey, fingerprint);
     operation.status = 'queued';
     operation.step = queuedUpgradeStep;
     let answer: Operation | IllegalTransitionError;
@@ -185,17 +169,14 @@ export class SiteChangesService {
     const queued = await em.findOne(Operation, { siteId, kind: 'upgrade', status: 'queued' });
     if (!queued) return undefined;
     const now = new Date();
-    const cancel = new Operation({
-      id: randomUUID(),
+    const change: SiteChange = { kind: 'cancel-upgrade' };
+    const cancel = newOperation(
+      principal,
       siteId,
-      kind: 'cancel-upgrade',
-      workflowId: siteWorkflowId(siteId),
-      requestedBy: principal.userId,
+      change.kind,
       idempotencyKey,
-      requestFingerprint: createHash('sha256')
-        .update(JSON.stringify({ kind: 'cancel-upgrade' }))
-        .digest('hex'),
-    });
+      fingerprintOf(change),
+    );
     Object.assign(cancel, {
       status: 'succeeded',
       progress: 100,
@@ -404,4 +385,28 @@ export class SiteChangesService {
   private payload(operation: Operation): SiteOperationPayload {
     return Object.assign(new SiteOperationPayload(), { operation: toOperationModel(operation) });
   }
+}
+
+/** What a repeated idempotency key must match: the request, hashed. */
+function fingerprintOf(request: unknown): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
+}
+
+/** A new operation of the site's workflow, asked for by the principal. */
+function newOperation(
+  principal: Principal,
+  siteId: string,
+  kind: SiteChange['kind'],
+  idempotencyKey: string | null,
+  requestFingerprint: string,
+): Operation {
+  return new Operation({
+    id: randomUUID(),
+    siteId,
+    kind,
+    workflowId: siteWorkflowId(siteId),
+    requestedBy: principal.userId,
+    idempotencyKey,
+    requestFingerprint,
+  });
 }
