@@ -55,8 +55,9 @@ export interface PendingUpgrade {
 /** The `siteState` query's answer: the state, and the operations the workflow holds. */
 export interface SiteStateView extends SiteState {
   /**
-   * Operations it has accepted and not yet ended: waiting their turn, being applied, or an upgrade
-   * waiting for approval. A sender that cannot tell whether its Update arrived asks this first.
+   * Operations it has accepted and not yet ended: changes waiting their turn or being applied,
+   * configure requests waiting for a run or in the run under way, and an upgrade waiting for
+   * approval. A sender that cannot tell whether its Update arrived asks this first.
    */
   heldOperations?: string[];
 }

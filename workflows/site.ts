@@ -103,11 +103,15 @@ export async function site(input: SiteInput): Promise<void> {
   let nextRunOperations: string[] = [...(input.carried?.nextRunOperations ?? [])];
   /** The accepted change being applied now (it has left `pending`). */
   let applying: string | null = null;
+  /** The configure operations of the configuration run under way (they have left nextRun). */
+  let inRun: string[] = [];
   setHandler(siteStateQuery, () => ({
     ...state,
     heldOperations: [
       ...pending.map((request) => request.operationId),
       ...(applying === null ? [] : [applying]),
+      ...nextRunOperations,
+      ...inRun,
       ...(state.upgrade ? [state.upgrade.operationId] : []),
     ],
   }));
@@ -462,6 +466,7 @@ export async function site(input: SiteInput): Promise<void> {
       state.configuration.requested = false;
       const operations = nextRunOperations;
       nextRunOperations = [];
+      inRun = operations;
       state.configuration.runs++;
       const run = state.configuration.runs;
       if (visible) {
@@ -507,6 +512,7 @@ export async function site(input: SiteInput): Promise<void> {
       for (const operationId of operations) {
         await records.finishOperation({ operationId, status: outcome, error });
       }
+      inRun = [];
     }
     state.configuration.running = false;
     if (visible) {

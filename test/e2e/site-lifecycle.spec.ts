@@ -223,6 +223,16 @@ describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
       const results = await Promise.all(
         Array.from({ length: 20 }, () => change('reconfigureSite', { siteId })),
       );
+      // While runs are under way, the workflow says it holds every operation not yet ended (read
+      // after its answer: an operation still running then was running when it answered).
+      const held = (await handle.query(siteStateQuery)).heldOperations ?? [];
+      const ids = results.map((result) => {
+        if (!('operation' in result)) throw new Error(JSON.stringify(result));
+        return result.operation.id;
+      });
+      const unfinished = await forkEm(db.orm).find(Operation, { id: ids, status: 'running' });
+      expect(held.length).toBeGreaterThan(0);
+      expect(held).toEqual(expect.arrayContaining(unfinished.map((operation) => operation.id)));
       const operations = await Promise.all(results.map(finished));
       expect(operations.every((op) => op?.status === 'SUCCEEDED')).toBe(true);
       await statusOf(siteId, 'READY');
