@@ -1,14 +1,12 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Context } from '@temporalio/activity';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { randomUUID } from 'node:crypto';
 import { forkEm, type Orm } from '../../libs/db/orm';
-import { ConfigurationRun, Operation, Site, SiteEvent, SiteRole } from '../../libs/domain';
+import { ConfigurationRun, Site, SiteRole } from '../../libs/domain';
 import { type TemporalClientSource } from '../../libs/temporal/lazy-client';
-import { siteWorkflowId } from '../../libs/temporal/names';
-import { changeSiteUpdate } from '../../workflows/site.messages';
 import { peopleDigest, sitePeople } from '../ansible/site-data';
+import {
+  requestConfiguration,
+  type RequestConfigurationResult,
+} from '../records/request-configuration';
 import { type Directory } from '../directory/port';
 
 /** At most this many sites are reported changed per refresh; the rest are found by the next. */
@@ -26,12 +24,6 @@ export interface ChangedPeopleReport {
   changed: ChangedPeople[];
 }
 
-export interface RequestConfigurationResult {
-  /** False when the site's status refused a configuration run (it moved on since the check). */
-  requested: boolean;
-  operationId: string | null;
-}
-
 /**
  * The periodic refresh of sites' people from the directory (the old "refresh VM users" job):
  * roles granted to directory groups reach a server only through a configuration run, so a site
@@ -43,8 +35,6 @@ export function createPeopleActivities(deps: {
   /** The worker's client, for the sites' workflows' Updates. */
   temporal: TemporalClientSource;
 }) {
-  const { temporal } = deps;
-
   /**
    * Ready sites whose people, as the directory has them now, differ from those their latest
    * successful configuration run applied (or whose run recorded none). A directory error fails
@@ -91,76 +81,25 @@ export function createPeopleActivities(deps: {
     return { checked, changed };
   }
 
-  /**
-   * Asks the site's workflow for a configuration run, as the api does for a user's change: an
-   * Operation (requested by `system`, keyed by this workflow run and site, so a retried activity
-   * is one operation) and the `changeSite` Update with its id. A status that refuses it removes
-   * the operation and is reported, not thrown.
-   */
-  async function requestConfiguration(input: ChangedPeople): Promise<RequestConfigurationResult> {
+  /** A configuration run for a site whose people changed (see requestConfiguration). */
+  async function requestPeopleConfiguration(
+    input: ChangedPeople,
+  ): Promise<RequestConfigurationResult> {
     const { workflowExecution } = Context.current().info;
     const runId = workflowExecution?.runId ?? 'no-workflow';
-    const idempotencyKey = `people-refresh/${runId}/${input.siteId}`;
-    const em = forkEm(deps.orm);
-    let operation = await em.findOne(Operation, { siteId: input.siteId, idempotencyKey });
-    if (!operation) {
-      operation = new Operation({
-        id: randomUUID(),
-        siteId: input.siteId,
-        kind: 'configure',
-        workflowId: siteWorkflowId(input.siteId),
-        requestedBy: 'system',
-        idempotencyKey,
-      });
-      try {
-        await em.persistAndFlush(operation);
-      } catch (error) {
-        if (!(error instanceof UniqueConstraintViolationException)) throw error;
-        operation = await forkEm(deps.orm).findOneOrFail(Operation, {
-          siteId: input.siteId,
-          idempotencyKey,
-        });
-      }
-    }
-    try {
-      await (
-        await temporal.get()
-      ).workflow
-        .getHandle(siteWorkflowId(input.siteId))
-        .executeUpdate(changeSiteUpdate, {
-          updateId: operation.id,
-          args: [{ operationId: operation.id, actor: 'system', change: { kind: 'configure' } }],
-        });
-    } catch (error) {
-      if (
-        error instanceof WorkflowUpdateFailedError &&
-        error.cause instanceof ApplicationFailure &&
-        error.cause.type === 'IllegalTransition'
-      ) {
-        await forkEm(deps.orm).nativeDelete(Operation, { id: operation.id });
-        return { requested: false, operationId: null };
-      }
-      throw error;
-    }
-    const dedupeKey = `people-refresh/${runId}/${input.siteId}`;
-    const audit = forkEm(deps.orm);
-    if (!(await audit.findOne(SiteEvent, { dedupeKey }))) {
-      await audit.persistAndFlush(
-        new SiteEvent({
-          siteId: input.siteId,
-          actor: 'system',
-          action: 'site.people-changed',
-          summary: input.summary,
-          workflowId: workflowExecution?.workflowId ?? null,
-          runId: workflowExecution?.runId ?? null,
-          dedupeKey,
-        }),
-      );
-    }
-    return { requested: true, operationId: operation.id };
+    return requestConfiguration(deps, {
+      siteId: input.siteId,
+      idempotencyKey: `people-refresh/${runId}/${input.siteId}`,
+      event: {
+        action: 'site.people-changed',
+        summary: input.summary,
+        workflowId: workflowExecution?.workflowId ?? null,
+        runId: workflowExecution?.runId ?? null,
+      },
+    });
   }
 
-  return { sitesWithChangedPeople, requestConfiguration };
+  return { sitesWithChangedPeople, requestConfiguration: requestPeopleConfiguration };
 }
 
 export type PeopleActivities = ReturnType<typeof createPeopleActivities>;
