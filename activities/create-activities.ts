@@ -22,6 +22,7 @@ import { createDns } from './network/dns/create-dns';
 import { createPoolActivities } from './pool/activities';
 import { createRecordsActivities } from './records/activities';
 import { createSnapshotActivities } from './snapshots/activities';
+import { createSupportActivities } from './support/activities';
 import { createTestServerActivities } from './test-servers/activities';
 import { createUpgradeQueueActivities } from './upgrade-queue/activities';
 
@@ -79,6 +80,7 @@ export async function createActivities(deps: { config: BerthConfig; orm: Orm; lo
     ...createPeopleActivities({ orm: deps.orm, directory, temporal }),
     ...createSiteRequestActivities({ orm: deps.orm, config: deps.config, temporal }),
     ...createUpgradeQueueActivities({ orm: deps.orm, config: deps.config, temporal }),
+    ...createSupportActivities({ orm: deps.orm, temporal }),
     ...createNotifyActivities({
       orm: deps.orm,
       mailer,

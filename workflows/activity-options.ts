@@ -98,6 +98,13 @@ export const siteRequestRepair: ActivityOptions = {
   retry: { ...retry, maximumAttempts: 3 },
 };
 
+/** Ending expired site supports: a deletion and a configuration request per support. */
+export const supportExpiry: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { ...retry, maximumAttempts: 3 },
+};
+
 /** Sending queued upgrades to their sites' workflows: one Update each, heartbeating. */
 export const upgradeQueue: ActivityOptions = {
   startToCloseTimeout: '10 minutes',

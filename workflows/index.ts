@@ -9,3 +9,4 @@ export { site } from './site';
 export { repairSiteRequests } from './repair-site-requests';
 export { cloneServer, switchServers } from './test-server';
 export { startQueuedUpgrades } from './upgrade-queue';
+export { endExpiredSupport } from './support';

@@ -1,7 +1,7 @@
 import { databasePasswordForRun } from '../keys/server-secrets';
 import { createHash } from 'node:crypto';
 import { type Orm, forkEm } from '../../libs/db/orm';
-import { Site, SiteRole, SshKey, Vhost } from '../../libs/domain';
+import { Site, SiteRole, SiteSupport, SshKey, Vhost } from '../../libs/domain';
 import { authorizedKeyLine } from '../keys/user-keys';
 import { type Directory } from '../directory/port';
 import { type ConfigurationTarget } from './port';
@@ -171,6 +171,13 @@ export async function sitePeople(
       for (const member of members) roles.push({ subject: member, role: role.role });
     }
   }
+  // Operators supporting the site for a while (MWS3's supporters) are admins on its servers.
+  const supporters = await em.find(
+    SiteSupport,
+    { siteId, until: { $gt: new Date() } },
+    { orderBy: { userId: 'asc' } },
+  );
+  for (const support of supporters) roles.push({ subject: support.userId, role: 'admin' });
   roles.sort((a, b) => a.subject.localeCompare(b.subject));
   const users = new Map<string, SitePeople['users'][number]>();
   for (const role of roles) {

@@ -38,6 +38,7 @@ import { SiteAdminsModule } from './site-admins/site-admins.module';
 import { SiteNotesModule } from './site-notes/site-notes.module';
 import { DatabasePasswordModule } from './database-password/database-password.module';
 import { SnapshotsModule } from './snapshots/snapshots.module';
+import { SiteSupportModule } from './support/site-support.module';
 import { TestServersModule } from './test-servers/test-servers.module';
 import { BackupsModule } from './backups/backups.module';
 import { SshKeysModule } from './ssh-keys/ssh-keys.module';
@@ -95,6 +96,7 @@ export const graphqlModules = [
   PackagesModule,
   SnapshotsModule,
   TestServersModule,
+  SiteSupportModule,
   BackupsModule,
   DatabasePasswordModule,
 ];

@@ -14,6 +14,7 @@ import { ensurePeopleRefreshSchedule } from '../../libs/temporal/people-refresh-
 import { ensurePoolSchedules } from '../../libs/temporal/pool-schedules';
 import { ensureSiteRequestRepairSchedule } from '../../libs/temporal/site-request-repair-schedule';
 import { TemporalPinoLogger } from '../../libs/temporal/runtime-logger';
+import { ensureSupportExpirySchedule } from '../../libs/temporal/support-expiry-schedule';
 import { ensureUpgradeQueueSchedule } from '../../libs/temporal/upgrade-queue-schedule';
 import { createBerthWorker } from './worker';
 
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   await ensureCertificateExpirySchedule(client, config);
   await ensureSiteRequestRepairSchedule(client, config);
   await ensureUpgradeQueueSchedule(client, config);
+  await ensureSupportExpirySchedule(client, config);
   await clientConnection.close();
   log.info(
     {

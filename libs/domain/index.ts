@@ -23,6 +23,7 @@ export * from './site-package.entity';
 export * from './site-role.entity';
 export * from './site-unix-group.entity';
 export * from './site-snapshot.entity';
+export * from './site-support.entity';
 export * from './site-status';
 export * from './site.entity';
 export * from './ssh-key.entity';

@@ -27,6 +27,8 @@ export const siteRequestRepairWorkflowId = 'site-request-repair';
 export const siteRequestRepairScheduleId = 'site-request-repair';
 export const upgradeQueueWorkflowId = 'upgrade-queue';
 export const upgradeQueueScheduleId = 'upgrade-queue';
+export const supportExpiryWorkflowId = 'site-support-expiry';
+export const supportExpiryScheduleId = 'site-support-expiry';
 
 /** Task queues. */
 export const defaultTaskQueue = 'berth';

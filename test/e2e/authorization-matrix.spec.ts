@@ -182,6 +182,8 @@ const expectations: Record<string, Record<TableRole, Outcome>> = {
   enableSite:             { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   suspendSite:            { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   unsuspendSite:          { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  startSiteSupport:       { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
+  endSiteSupport:         { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   cancelSite:             { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'hidden',    admin: 'ok',        'group-admin': 'ok',        operator: 'ok' },
   revertSiteCancellation: { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
   deleteSite:             { anonymous: 'unauthenticated', reader: 'forbidden', stranger: 'forbidden', admin: 'forbidden', 'group-admin': 'forbidden', operator: 'ok' },
@@ -540,6 +542,7 @@ describe('the authorization matrix on SQLite', () => {
       host: 'no-such-host',
       vmId: '00000000-0000-4000-8000-000000000000',
       renews: true,
+      'StartSiteSupportInput.minutes': 30,
       // Address pools: a new pool (operators make it once), and a pool id that does not exist.
       'CreateAddressPoolInput.name': 'matrix-pool',
       cidr: '203.0.113.0/24',

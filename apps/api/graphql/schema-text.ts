@@ -17,6 +17,7 @@ import { SiteConfigResolver } from '../sites/site-config.resolver';
 import { SitesResolver } from '../sites/sites.resolver';
 import { DatabasePasswordResolver } from '../database-password/database-password.resolver';
 import { SnapshotsResolver } from '../snapshots/snapshots.resolver';
+import { SiteSupportResolver } from '../support/site-support.resolver';
 import { TestServersResolver } from '../test-servers/test-servers.resolver';
 import { BackupsResolver } from '../backups/backups.resolver';
 import { LoginSessionsResolver } from '../sessions/login-sessions.resolver';
@@ -38,6 +39,7 @@ export const resolvers = [
   SshKeysResolver,
   SnapshotsResolver,
   TestServersResolver,
+  SiteSupportResolver,
   BackupsResolver,
   DatabasePasswordResolver,
   FleetStatisticsResolver,

@@ -27,6 +27,7 @@ import { Migration20261205010000_simulated_clone } from './Migration202612050100
 import { Migration20261205020000_backups_and_test_servers } from './Migration20261205020000_backups_and_test_servers';
 import { Migration20261205030000_server_secret_pending } from './Migration20261205030000_server_secret_pending';
 import { Migration20261205151233_operation_queued } from './Migration20261205151233_operation_queued';
+import { Migration20261205161247_site_support } from './Migration20261205161247_site_support';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125124954_initial', class: Migration20261125124954_initial },
@@ -86,4 +87,5 @@ export const sqliteMigrations: MigrationObject[] = [
     name: 'Migration20261205151233_operation_queued',
     class: Migration20261205151233_operation_queued,
   },
+  { name: 'Migration20261205161247_site_support', class: Migration20261205161247_site_support },
 ];

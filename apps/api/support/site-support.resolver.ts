@@ -1,0 +1,43 @@
+import { Args, Mutation, Resolver } from '@nestjs/graphql';
+import { type Principal } from '../../../libs/auth/principal';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { SiteAccessService } from '../auth/site-access.service';
+import { SiteChangeInput } from '../sites/change-site.input';
+import { SiteConfigResult } from '../sites/site-config.payload';
+import { StartSiteSupportInput } from './site-support.inputs';
+import { SiteSupportService } from './site-support.service';
+
+/**
+ * Operators let themselves into a site's servers for a while, to help its admins (MWS3's
+ * supporters). Each start and end is a configuration run, audited in the site's own log, which
+ * its admins read.
+ */
+@Resolver()
+export class SiteSupportResolver {
+  constructor(
+    private readonly support: SiteSupportService,
+    private readonly access: SiteAccessService,
+  ) {}
+
+  @Mutation(() => SiteConfigResult, {
+    description:
+      'Support a site for a while: you get an admin account on its servers until the time is up, when it is taken away again; asked again, the time runs from now (operators)',
+  })
+  startSiteSupport(@CurrentPrincipal() p: Principal, @Args('input') input: StartSiteSupportInput) {
+    this.requireOperatorWrite(p);
+    return this.support.start(p, input);
+  }
+
+  @Mutation(() => SiteConfigResult, {
+    description: 'End your support of a site now; its servers no longer let you in (operators)',
+  })
+  endSiteSupport(@CurrentPrincipal() p: Principal, @Args('input') input: SiteChangeInput) {
+    this.requireOperatorWrite(p);
+    return this.support.end(p, input);
+  }
+
+  private requireOperatorWrite(principal: Principal): void {
+    this.access.requireScope(principal, 'sites:write');
+    this.access.requireOperator(principal);
+  }
+}
