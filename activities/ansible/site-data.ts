@@ -150,11 +150,14 @@ export interface SitePeople {
  * granted to directory groups expanded into their members (and a unix group each). Sorted, so
  * the same people always give the same answer. Without a directory, group roles grant nobody.
  * Directory errors propagate: a partial list would take access away from people who still have it.
+ * Operators supporting the site are admins too, until their time is up, unless `supporters` is
+ * false (the site's own people, as its admins manage them: unix groups, say).
  */
 export async function sitePeople(
   orm: Orm,
   siteId: string,
   directory?: Pick<Directory, 'membersOf' | 'findUser'>,
+  options: { supporters?: boolean } = {},
 ): Promise<SitePeople> {
   const em = forkEm(orm);
   const granted = await em.find(SiteRole, { siteId }, { orderBy: { subject: 'asc' } });
@@ -172,11 +175,14 @@ export async function sitePeople(
     }
   }
   // Operators supporting the site for a while (MWS3's supporters) are admins on its servers.
-  const supporters = await em.find(
-    SiteSupport,
-    { siteId, until: { $gt: new Date() } },
-    { orderBy: { userId: 'asc' } },
-  );
+  const supporters =
+    options.supporters === false
+      ? []
+      : await em.find(
+          SiteSupport,
+          { siteId, until: { $gt: new Date() } },
+          { orderBy: { userId: 'asc' } },
+        );
   for (const support of supporters) roles.push({ subject: support.userId, role: 'admin' });
   roles.sort((a, b) => a.subject.localeCompare(b.subject));
   const users = new Map<string, SitePeople['users'][number]>();

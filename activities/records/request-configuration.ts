@@ -1,5 +1,5 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { forkEm, type Orm } from '../../libs/db/orm';
@@ -9,7 +9,10 @@ import { siteWorkflowId } from '../../libs/temporal/names';
 import { changeSiteUpdate } from '../../workflows/site.messages';
 
 export interface RequestConfigurationResult {
-  /** False when the site's status refused a configuration run (it moved on since the check). */
+  /**
+   * False when the site's status refused a configuration run (it moved on since the check), or
+   * the site has no workflow to run one (it was deleted).
+   */
   requested: boolean;
   operationId: string | null;
 }
@@ -17,15 +20,16 @@ export interface RequestConfigurationResult {
 /**
  * Asks a site's workflow for a configuration run on the system's behalf, as the api does for a
  * user's change: an Operation (requested by `system`, under `idempotencyKey`, so a retried
- * activity is one operation) and the `changeSite` Update with its id; then the site event that
- * says why, once. A status that refuses the run removes the operation and is reported, not thrown.
+ * activity is one operation) and the `changeSite` Update with its id; then, if given, the site
+ * event that says why, once. A status that refuses the run, or a site whose workflow has ended,
+ * removes the operation and is reported, not thrown.
  */
 export async function requestConfiguration(
   deps: { orm: Orm; temporal: TemporalClientSource },
   input: {
     siteId: string;
     idempotencyKey: string;
-    event: { action: string; summary: string; workflowId: string | null; runId: string | null };
+    event?: { action: string; summary: string; workflowId: string | null; runId: string | null };
   },
 ): Promise<RequestConfigurationResult> {
   const { siteId, idempotencyKey } = input;
@@ -57,18 +61,18 @@ export async function requestConfiguration(
         args: [{ operationId: operation.id, actor: 'system', change: { kind: 'configure' } }],
       });
   } catch (error) {
-    if (
+    const refused =
       error instanceof WorkflowUpdateFailedError &&
       error.cause instanceof ApplicationFailure &&
-      error.cause.type === 'IllegalTransition'
-    ) {
+      error.cause.type === 'IllegalTransition';
+    if (refused || error instanceof WorkflowNotFoundError) {
       await forkEm(deps.orm).nativeDelete(Operation, { id: operation.id });
       return { requested: false, operationId: null };
     }
     throw error;
   }
   const audit = forkEm(deps.orm);
-  if (!(await audit.findOne(SiteEvent, { dedupeKey: idempotencyKey }))) {
+  if (input.event && !(await audit.findOne(SiteEvent, { dedupeKey: idempotencyKey }))) {
     await audit.persistAndFlush(
       new SiteEvent({
         siteId,

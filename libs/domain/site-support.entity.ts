@@ -2,6 +2,8 @@ import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 /** How long an operator's support of a site lasts unless they ask for another length (MWS3: 1 h). */
 export const defaultSupportMinutes = 60;
+/** The shortest support: less would end before the run that lets the operator in had finished. */
+export const minSupportMinutes = 5;
 /** The longest support an operator may ask for at once; they may ask again. */
 export const maxSupportMinutes = 8 * 60;
 

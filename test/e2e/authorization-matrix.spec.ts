@@ -115,6 +115,8 @@ const tokenExceptions: Partial<Record<string, Outcome | Partial<Record<TokenRole
   createApiToken: 'forbidden',
   addSshKey: 'forbidden',
   removeSshKey: 'forbidden',
+  // An account on a site's servers for as long as the token lasts: logged-in operators only.
+  startSiteSupport: 'forbidden',
   // A per-site token could never reach a site it made.
   requestSite: { 'site-token': 'forbidden' },
 };
@@ -306,6 +308,7 @@ const domainRefusals = [
   'VHOST_EXISTS',
   'VHOST_NOT_FOUND',
   'ROLE_NOT_FOUND',
+  'SUPPORT_NOT_FOUND',
   'LAST_ADMIN',
   'API_TOKEN_NOT_FOUND',
   'LOGIN_SESSION_NOT_FOUND',

@@ -231,7 +231,6 @@ describe.each(databaseKinds)('the site lifecycle on %s', (kind) => {
         return result.operation.id;
       });
       const unfinished = await forkEm(db.orm).find(Operation, { id: ids, status: 'running' });
-      expect(held.length).toBeGreaterThan(0);
       expect(held).toEqual(expect.arrayContaining(unfinished.map((operation) => operation.id)));
       const operations = await Promise.all(results.map(finished));
       expect(operations.every((op) => op?.status === 'SUCCEEDED')).toBe(true);

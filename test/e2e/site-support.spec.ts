@@ -78,6 +78,20 @@ describe.each(databaseKinds)('site support on %s', (kind) => {
     return response.data.result;
   }
 
+  /** A lifecycle change by an operator, waited for. */
+  async function siteChange(name: 'disableSite' | 'deleteSite', siteId: string) {
+    const response = await berth.graphql<{ result: Answer }>(
+      `mutation ($input: SiteChangeInput!) {
+        result: ${name}(input: $input) { __typename ... on SiteOperationPayload { operation { id kind } } }
+      }`,
+      { input: { siteId } },
+      olivia,
+    );
+    const operation = response.data?.result.operation;
+    if (!operation) throw new Error(JSON.stringify(response));
+    expect(await operationFinished(berth, operation.id)).toMatchObject({ status: 'SUCCEEDED' });
+  }
+
   /** Waits for the answer's configuration run; returns the people that run applied. */
   async function applied(answer: Answer): Promise<string | null> {
     if (!answer.operation) throw new Error(`refused: ${JSON.stringify(answer)}`);
@@ -170,7 +184,7 @@ describe.each(databaseKinds)('site support on %s', (kind) => {
       );
       expect((await peopleNow(siteId)).admins).toEqual(['alice']);
       const report = await sweep();
-      expect(report).toEqual({ ended: [`${siteId}/olivia`], configured: [siteId] });
+      expect(report).toEqual({ ended: [`${siteId}/olivia`], configured: [siteId], deferred: [] });
       expect(await forkEm(db.orm).count(SiteSupport, { siteId })).toBe(0);
       const ended = await forkEm(db.orm).find(SiteEvent, { siteId, action: 'support.ended' });
       expect(ended).toMatchObject([{ actor: 'system' }]);
@@ -183,7 +197,7 @@ describe.each(databaseKinds)('site support on %s', (kind) => {
       expect(await applied({ __typename: 'SiteOperationPayload', operation })).toBe(
         (await peopleNow(siteId)).digest,
       );
-      expect(await sweep()).toEqual({ ended: [], configured: [] });
+      expect(await sweep()).toEqual({ ended: [], configured: [], deferred: [] });
     },
     180_000,
   );
@@ -202,8 +216,9 @@ describe.each(databaseKinds)('site support on %s', (kind) => {
       expect((await peopleNow(siteId)).admins).toEqual(['alice']);
       expect(await forkEm(db.orm).count(SiteSupport, { siteId })).toBe(0);
       expect(await mutate('endSiteSupport', { siteId })).toMatchObject({
-        code: 'ROLE_NOT_FOUND',
+        code: 'SUPPORT_NOT_FOUND',
         message: 'olivia is not supporting the site',
+        field: null,
       });
       // An unknown site: typed, and nothing written.
       const unknown = '00000000-0000-4000-8000-000000000000';
@@ -212,6 +227,72 @@ describe.each(databaseKinds)('site support on %s', (kind) => {
       });
       expect(await forkEm(db.orm).count(SiteSupport, { siteId: unknown })).toBe(0);
     },
+  );
+
+  it.skipIf(skip)(
+    'runs from now when asked again, keeps one row for starts at once, and undoes a refused one',
+    async () => {
+      const siteId = await provisionedSite(berth, 'Support again');
+      await applied(await mutate('startSiteSupport', { siteId, minutes: 120 }));
+      // Asked again (another request, not a repeat): the time runs from now, even if shorter.
+      await applied(await mutate('startSiteSupport', { siteId, minutes: 10 }));
+      const [row] = await forkEm(db.orm).find(SiteSupport, { siteId });
+      expect(row!.until.getTime() - Date.now()).toBeLessThanOrEqual(10 * 60_000);
+      // Three at once: each is a run, and one row is left.
+      const answers = await Promise.all(
+        [20, 30, 40].map((minutes) => mutate('startSiteSupport', { siteId, minutes })),
+      );
+      for (const answer of answers) await applied(answer);
+      expect(await forkEm(db.orm).count(SiteSupport, { siteId })).toBe(1);
+
+      // A disabled site refuses the run: the support is as it was, to the millisecond.
+      const before = await forkEm(db.orm).findOneOrFail(SiteSupport, { siteId });
+      await siteChange('disableSite', siteId);
+      expect(await mutate('startSiteSupport', { siteId, minutes: 300 })).toMatchObject({
+        code: 'ILLEGAL_TRANSITION',
+      });
+      const after = await forkEm(db.orm).findOneOrFail(SiteSupport, { siteId });
+      expect([after.id, after.until.getTime()]).toEqual([before.id, before.until.getTime()]);
+    },
+    180_000,
+  );
+
+  it.skipIf(skip)(
+    'ends the supports of disabled and deleted sites without a run, and says so in their logs',
+    async () => {
+      const [disabled, deleted] = await Promise.all([
+        provisionedSite(berth, 'Support disabled'),
+        provisionedSite(berth, 'Support deleted'),
+      ]);
+      for (const siteId of [disabled, deleted]) {
+        await applied(await mutate('startSiteSupport', { siteId }));
+      }
+      await siteChange('disableSite', disabled);
+      await siteChange('deleteSite', deleted);
+      await forkEm(db.orm).nativeUpdate(
+        SiteSupport,
+        { siteId: { $in: [disabled, deleted] } },
+        { until: new Date(Date.now() - 1) },
+      );
+      const report = await sweep();
+      expect(report.ended.sort()).toEqual([`${disabled}/olivia`, `${deleted}/olivia`].sort());
+      expect(report).toMatchObject({ configured: [], deferred: [] });
+      for (const siteId of [disabled, deleted]) {
+        expect(await forkEm(db.orm).count(SiteSupport, { siteId })).toBe(0);
+        expect(
+          await forkEm(db.orm).count(SiteEvent, { siteId, action: 'support.ended' }),
+          siteId,
+        ).toBe(1);
+        // No operation left behind by the refused run.
+        expect(
+          await forkEm(db.orm).count(Operation, {
+            siteId,
+            idempotencyKey: { $like: 'support-expiry/%' },
+          }),
+        ).toBe(0);
+      }
+    },
+    180_000,
   );
 
   it.skipIf(skip)('is swept by a schedule every five minutes', async () => {

@@ -599,9 +599,10 @@ export class SiteConfigService {
   }
 
   /** The site's users and group roles; a directory that cannot answer fails the request. */
+  /** The site's own people: operators supporting it for a while are not among them. */
   private async people(siteId: string): Promise<SitePeople> {
     try {
-      return await sitePeople(this.orm, siteId, this.directory);
+      return await sitePeople(this.orm, siteId, this.directory, { supporters: false });
     } catch (error) {
       if (error instanceof DirectoryError) throw serviceUnavailable('the directory');
       throw error;

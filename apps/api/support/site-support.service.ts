@@ -1,14 +1,15 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { type Principal } from '../../../libs/auth/principal';
+import { type BerthConfig } from '../../../libs/config';
 import { forkEm, type Orm } from '../../../libs/db/orm';
+import { takeTurn } from '../../../libs/db/turn';
 import { defaultSupportMinutes, Site, SiteSupport } from '../../../libs/domain';
 import { SiteNotFoundError } from '../sites/change-site.payload';
 import { type SiteChangeInput } from '../sites/change-site.input';
-import { type SiteConfigResult, RoleNotFoundError } from '../sites/site-config.payload';
+import { type SiteSupportResult, SupportNotFoundError } from './site-support.payload';
 import { SiteChangesService } from '../sites/site-changes.service';
-import { ORM } from '../tokens';
+import { BERTH_CONFIG, ORM } from '../tokens';
 import { type StartSiteSupportInput } from './site-support.inputs';
 
 /**
@@ -20,62 +21,75 @@ import { type StartSiteSupportInput } from './site-support.inputs';
 @Injectable()
 export class SiteSupportService {
   constructor(
+    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
     @Inject(ORM) private readonly orm: Orm,
     private readonly changes: SiteChangesService,
   ) {}
 
   /** Starts the caller's support of the site, or sets a running one to end `minutes` from now. */
-  async start(principal: Principal, input: StartSiteSupportInput): Promise<SiteConfigResult> {
+  async start(principal: Principal, input: StartSiteSupportInput): Promise<SiteSupportResult> {
     const minutes = input.minutes ?? defaultSupportMinutes;
     const request = { change: 'start-support', minutes };
     const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
-    const em = forkEm(this.orm);
-    if (!(await em.findOne(Site, input.siteId, { fields: ['id'] }))) {
+    if (!(await forkEm(this.orm).findOne(Site, input.siteId, { fields: ['id'] }))) {
       return new SiteNotFoundError('no such site');
     }
     const until = new Date(Date.now() + minutes * 60_000);
-    const key = { siteId: input.siteId, userId: principal.userId };
-    let undo: () => Promise<unknown>;
-    const before = await em.findOne(SiteSupport, key);
-    if (before) {
-      const was = before.until;
-      await em.nativeUpdate(SiteSupport, { id: before.id }, { until });
-      undo = () => forkEm(this.orm).nativeUpdate(SiteSupport, { id: before.id }, { until: was });
-    } else {
-      const row = new SiteSupport({ id: randomUUID(), ...key, until });
-      try {
-        await em.persistAndFlush(row);
-      } catch (error) {
-        if (!(error instanceof UniqueConstraintViolationException)) throw error;
-        // The same operator, twice at once: the other request made the row; this one sets it.
-        await forkEm(this.orm).nativeUpdate(SiteSupport, key, { until });
-      }
-      undo = () => forkEm(this.orm).nativeDelete(SiteSupport, { id: row.id });
-    }
+    const row = new SiteSupport({
+      id: randomUUID(),
+      siteId: input.siteId,
+      userId: principal.userId,
+      until,
+    });
+    // A new row in place of any earlier one, in the caller's turn on the site: so two starts at
+    // once leave one row, and an expiry sweep working on the earlier row removes nothing of it.
+    const earlier = await forkEm(this.orm).transactional(async (tx) => {
+      await takeTurn(tx, this.config.database.driver, `site-support/${row.siteId}/${row.userId}`);
+      const found = await tx.findOne(
+        SiteSupport,
+        { siteId: row.siteId, userId: row.userId },
+        { disableIdentityMap: true },
+      );
+      if (found) await tx.nativeDelete(SiteSupport, { id: found.id });
+      tx.persist(row);
+      return found;
+    });
     return this.changes.configureChange(principal, input, request, {
-      undo,
+      undo: async () => {
+        await forkEm(this.orm).nativeDelete(SiteSupport, { id: row.id });
+        if (earlier) await forkEm(this.orm).persistAndFlush(copyOf(earlier));
+      },
       action: 'support.started',
       summary: `${principal.userId} supports the site, with an admin account on its servers, until ${until.toISOString()} (${minutes} minutes)`,
     });
   }
 
   /** Ends the caller's support of the site now. */
-  async end(principal: Principal, input: SiteChangeInput): Promise<SiteConfigResult> {
+  async end(principal: Principal, input: SiteChangeInput): Promise<SiteSupportResult> {
     const request = { change: 'end-support' };
     const repeat = await this.changes.repeatedConfiguration(principal, input, request);
     if (repeat) return repeat;
     const em = forkEm(this.orm);
     const row = await em.findOne(SiteSupport, { siteId: input.siteId, userId: principal.userId });
-    if (!row) return new RoleNotFoundError(`${principal.userId} is not supporting the site`);
+    if (!row) return new SupportNotFoundError(`${principal.userId} is not supporting the site`);
     await em.nativeDelete(SiteSupport, { id: row.id });
     return this.changes.configureChange(principal, input, request, {
-      undo: () =>
-        forkEm(this.orm).persistAndFlush(
-          new SiteSupport({ id: row.id, siteId: row.siteId, userId: row.userId, until: row.until }),
-        ),
+      undo: () => forkEm(this.orm).persistAndFlush(copyOf(row)),
       action: 'support.ended',
       summary: `${principal.userId} ended their support of the site`,
     });
   }
+}
+
+/** A support row as it was, to write back. */
+function copyOf(row: SiteSupport): SiteSupport {
+  const copy = new SiteSupport({
+    id: row.id,
+    siteId: row.siteId,
+    userId: row.userId,
+    until: row.until,
+  });
+  copy.createdAt = row.createdAt;
+  return copy;
 }
