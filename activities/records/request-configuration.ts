@@ -1,11 +1,10 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { forkEm, type Orm } from '../../libs/db/orm';
 import { Operation, SiteEvent } from '../../libs/domain';
 import { type TemporalClientSource } from '../../libs/temporal/lazy-client';
 import { siteWorkflowId } from '../../libs/temporal/names';
+import { siteChangeRefusal } from '../../libs/temporal/site-change-refusal';
 import { changeSiteUpdate } from '../../workflows/site.messages';
 
 export interface RequestConfigurationResult {
@@ -61,11 +60,7 @@ export async function requestConfiguration(
         args: [{ operationId: operation.id, actor: 'system', change: { kind: 'configure' } }],
       });
   } catch (error) {
-    const refused =
-      error instanceof WorkflowUpdateFailedError &&
-      error.cause instanceof ApplicationFailure &&
-      error.cause.type === 'IllegalTransition';
-    if (refused || error instanceof WorkflowNotFoundError) {
+    if (siteChangeRefusal(error) !== undefined) {
       await forkEm(deps.orm).nativeDelete(Operation, { id: operation.id });
       return { requested: false, operationId: null };
     }

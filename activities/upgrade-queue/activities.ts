@@ -1,12 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { type BerthConfig } from '../../libs/config';
 import { forkEm, type Orm } from '../../libs/db/orm';
 import { Operation, Site, SiteEvent } from '../../libs/domain';
 import { describeFailure } from '../../libs/failures';
 import { type TemporalClientSource } from '../../libs/temporal/lazy-client';
 import { siteWorkflowId } from '../../libs/temporal/names';
+import { siteChangeRefusal } from '../../libs/temporal/site-change-refusal';
 import { upgradeRoom, upgradeTarget } from '../../libs/upgrades/upgrade-queue';
 import { changeSiteUpdate, siteStateQuery } from '../../workflows/site.messages';
 
@@ -159,16 +158,9 @@ export function createUpgradeQueueActivities(deps: {
       await audit(operation, 'upgrade.dequeued', `queued upgrade to ${image} started`);
       return 'started';
     } catch (error) {
-      if (
-        error instanceof WorkflowUpdateFailedError &&
-        error.cause instanceof ApplicationFailure &&
-        (error.cause.type === 'IllegalTransition' || error.cause.type === 'InvalidChange')
-      ) {
-        await fail(operation, `not started: ${error.cause.message}`);
-        return 'failed';
-      }
-      if (error instanceof WorkflowNotFoundError) {
-        await fail(operation, 'not started: the site has no running workflow');
+      const refused = siteChangeRefusal(error);
+      if (refused !== undefined) {
+        await fail(operation, `not started: ${refused}`);
         return 'failed';
       }
       // Not known to have arrived: it stays claimed, and the next run asks the workflow again.
